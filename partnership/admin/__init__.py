@@ -1,0 +1,363 @@
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+
+from ..models import (
+    Activity,
+    Agreement,
+    Appointment,
+    Article,
+    ArticleLink,
+    Citation,
+    Country,
+    Delivery,
+    Event,
+    Membership,
+    Order,
+    Organization,
+    Participation,
+    Partnership,
+    Person,
+    Place,
+    Programme,
+    ProgrammeParticipant,
+    Quote,
+    Source,
+    System,
+    Tag,
+    Variant,
+    check_deliveries_fit,
+)
+from .base import EfficientFormMixin, EfficientInline, FactAdmin, PublishableFactAdmin, RecordAdmin
+
+
+@admin.register(Source)
+class SourceAdmin(RecordAdmin):
+    list_display = ["title", "publisher", "published", "language", "kind", "status"]
+    list_filter = ["status", "kind", "language", "url_incomplete"]
+    search_fields = ["title", "publisher", "url", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    date_hierarchy = "published_on"
+
+
+@admin.register(Citation)
+class CitationAdmin(EfficientFormMixin, admin.ModelAdmin):
+    list_display = ["__str__", "content_type", "record", "field", "locator"]
+    list_filter = ["content_type"]
+    list_select_related = ["source", "content_type"]
+    search_fields = ["source__title", "source__publisher", "field", "claimed_value", "excerpt"]
+    autocomplete_fields = ["source"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("content_object")
+
+    @admin.display(description=_("record"))
+    def record(self, obj):
+        return obj.content_object
+
+
+@admin.register(Country)
+class CountryAdmin(RecordAdmin):
+    list_display = ["name", "code", "status"]
+    list_filter = ["status"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class ChildOrganizationInline(EfficientInline):
+    model = Organization
+    fk_name = "parent"
+    fields = ["name", "short_name", "kind", "status"]
+    verbose_name_plural = _("sub-organizations")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Organization)
+class OrganizationAdmin(PublishableFactAdmin):
+    list_display = ["name", "short_name", "kind", "country", "parent", "sources", "status"]
+    list_filter = ["kind", "country"]
+    list_select_related = ["country", "parent"]
+    search_fields = ["name", "short_name", "slug", "location"]
+    autocomplete_fields = ["country", "parent"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [ChildOrganizationInline]
+
+
+class AppointmentInline(EfficientInline):
+    model = Appointment
+    fields = ["organization", "title", "start", "start_precision", "end", "end_precision"]
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(Person)
+class PersonAdmin(PublishableFactAdmin):
+    list_display = ["name", "rank", "country", "sources", "status"]
+    list_filter = ["country"]
+    list_select_related = ["country"]
+    search_fields = ["name", "rank", "slug"]
+    autocomplete_fields = ["country"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [AppointmentInline]
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(FactAdmin):
+    list_display = ["person", "title", "organization", "started", "ended", "sources"]
+    list_filter = ["organization__country"]
+    list_select_related = ["person", "organization"]
+    search_fields = ["person__name", "title", "organization__name"]
+    autocomplete_fields = ["person", "organization"]
+
+
+class MembershipInline(EfficientInline):
+    model = Membership
+    fk_name = "partnership"
+    fields = ["country", "role", "through", "since", "since_precision", "until", "until_precision"]
+    autocomplete_fields = ["country", "through"]
+
+
+@admin.register(Partnership)
+class PartnershipAdmin(PublishableFactAdmin):
+    list_display = ["name", "acronym", "sources", "status"]
+    search_fields = ["name", "acronym"]
+    prepopulated_fields = {"slug": ["acronym"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(FactAdmin):
+    list_display = ["country", "partnership", "role", "through", "joined", "sources"]
+    list_filter = ["role", "partnership"]
+    list_select_related = ["country", "partnership", "through"]
+    search_fields = ["country__name", "partnership__name"]
+    autocomplete_fields = ["partnership", "country", "through"]
+
+
+class TrancheInline(EfficientInline):
+    model = Agreement
+    fk_name = "parent"
+    fields = ["title", "kind", "signed_on", "signed_on_precision", "status"]
+    verbose_name_plural = _("tranches")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Agreement)
+class AgreementAdmin(PublishableFactAdmin):
+    list_display = ["title", "short_title", "kind", "partnership", "signed", "in_force", "sources", "status"]
+    list_filter = ["kind", "partnership"]
+    list_select_related = ["partnership"]
+    search_fields = ["title", "short_title", "official_title", "summary"]
+    autocomplete_fields = ["partnership", "parent", "signatories", "parties"]
+    prepopulated_fields = {"slug": ["title"]}
+    date_hierarchy = "signed_on"
+    inlines = [TrancheInline]
+
+
+class ProgrammeParticipantInline(EfficientInline):
+    model = ProgrammeParticipant
+    fields = ["country", "role", "joined_on", "joined_on_precision", "is_estimate"]
+    autocomplete_fields = ["country"]
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(PublishableFactAdmin):
+    list_display = ["name", "launched", "lead_organization", "sources", "status"]
+    list_select_related = ["lead_organization"]
+    search_fields = ["name", "summary"]
+    autocomplete_fields = ["lead_organization"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [ProgrammeParticipantInline]
+
+
+@admin.register(ProgrammeParticipant)
+class ProgrammeParticipantAdmin(FactAdmin):
+    list_display = ["country", "programme", "role", "joined", "sources"]
+    list_filter = ["role", "programme"]
+    list_select_related = ["country", "programme"]
+    search_fields = ["country__name", "programme__name"]
+    autocomplete_fields = ["programme", "country"]
+
+
+class VariantInline(EfficientInline):
+    model = Variant
+    fields = ["name", "slug", "designation"]
+
+
+@admin.register(System)
+class SystemAdmin(PublishableFactAdmin):
+    list_display = ["name", "designation", "category", "programme", "sources", "status"]
+    list_filter = ["category", "programme"]
+    list_select_related = ["programme"]
+    search_fields = ["name", "designation", "role"]
+    autocomplete_fields = ["programme", "manufacturers"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [VariantInline]
+
+
+@admin.register(Variant)
+class VariantAdmin(FactAdmin):
+    list_display = ["name", "designation", "system", "sources"]
+    list_filter = ["system"]
+    list_select_related = ["system"]
+    search_fields = ["name", "designation", "system__name"]
+    autocomplete_fields = ["system"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class DeliveryFormSet(BaseInlineFormSet):
+    """Refuse a set of deliveries that adds up to more than the order."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or not self.instance.quantity:
+            return
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data and not (self.can_delete and self._should_delete_form(form))
+        ]
+        removed = [form.instance.pk for form in self.forms if form.instance.pk]
+        try:
+            check_deliveries_fit(
+                self.instance,
+                [form.cleaned_data.get("quantity") for form in kept],
+                replacing=removed,
+            )
+        except ValidationError as error:
+            raise ValidationError(error.messages) from error
+
+
+class DeliveryInline(EfficientInline):
+    model = Delivery
+    formset = DeliveryFormSet
+    fields = ["delivered_on", "delivered_on_precision", "quantity", "recipient", "is_estimate"]
+    autocomplete_fields = ["recipient"]
+
+
+@admin.register(Order)
+class OrderAdmin(PublishableFactAdmin):
+    list_display = ["__str__", "buyer", "system", "quantity", "ordered", "order_status", "agreement", "sources", "status"]
+    list_filter = ["buyer", "system", "order_status", "agreement"]
+    list_select_related = ["buyer", "system", "agreement"]
+    search_fields = ["slug", "system__name", "buyer__name", "summary"]
+    autocomplete_fields = ["buyer", "system", "variant", "agreement", "contracting_authority", "supplier"]
+    date_hierarchy = "ordered_on"
+    inlines = [DeliveryInline]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(FactAdmin):
+    list_display = ["__str__", "order", "delivered", "quantity", "recipient", "sources"]
+    list_filter = ["order__buyer", "order__system"]
+    list_select_related = ["order__buyer", "order__system", "recipient"]
+    search_fields = ["order__slug", "order__system__name", "summary"]
+    autocomplete_fields = ["order", "recipient"]
+    date_hierarchy = "delivered_on"
+
+
+@admin.register(Place)
+class PlaceAdmin(RecordAdmin):
+    list_display = ["name", "country", "latitude", "longitude"]
+    list_filter = ["country"]
+    list_select_related = ["country"]
+    search_fields = ["name"]
+    autocomplete_fields = ["country"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class ParticipationInline(EfficientInline):
+    model = Participation
+    fields = ["organization", "country", "role", "strength", "description", "commander"]
+    autocomplete_fields = ["organization", "country", "commander"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(PublishableFactAdmin):
+    list_display = ["name", "kind", "started", "ended", "place", "country", "is_cancelled", "sources", "status"]
+    list_filter = ["kind", "country", "is_cancelled"]
+    list_select_related = ["place__country", "country"]
+    search_fields = ["name", "edition", "location", "summary"]
+    autocomplete_fields = ["parent", "place", "country"]
+    prepopulated_fields = {"slug": ["name"]}
+    date_hierarchy = "start"
+    inlines = [ParticipationInline]
+
+
+@admin.register(Participation)
+class ParticipationAdmin(FactAdmin):
+    list_display = ["__str__", "activity", "organization", "country", "role", "strength", "sources"]
+    list_filter = ["role", "country"]
+    list_select_related = ["activity", "organization", "country"]
+    search_fields = ["activity__name", "organization__name", "description"]
+    autocomplete_fields = ["activity", "organization", "country", "commander"]
+
+
+@admin.register(Quote)
+class QuoteAdmin(PublishableFactAdmin):
+    list_display = ["__str__", "person", "said", "language", "sources", "status"]
+    list_filter = ["language"]
+    list_select_related = ["person"]
+    search_fields = ["text", "person__name", "occasion"]
+    autocomplete_fields = ["person", "article"]
+
+
+@admin.register(Tag)
+class TagAdmin(RecordAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class ArticleLinkInline(EfficientInline):
+    model = ArticleLink
+    fields = ["kind", "content_type", "object_id"]
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("target")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "content_type":
+            # One query for every row's select, instead of one per row.
+            formfield.choices = list(formfield.choices)
+        return formfield
+
+
+@admin.register(Article)
+class ArticleAdmin(PublishableFactAdmin):
+    list_display = ["title", "published", "language", "sources", "status"]
+    list_filter = ["language", "tags"]
+    search_fields = ["title", "standfirst", "body"]
+    autocomplete_fields = ["tags", "related"]
+    prepopulated_fields = {"slug": ["title"]}
+    date_hierarchy = "published_on"
+    inlines = [ArticleLinkInline]
+
+
+@admin.register(ArticleLink)
+class ArticleLinkAdmin(EfficientFormMixin, admin.ModelAdmin):
+    list_display = ["__str__", "article", "kind", "content_type"]
+    list_filter = ["kind", "content_type"]
+    list_select_related = ["article", "content_type"]
+    search_fields = ["article__title"]
+    autocomplete_fields = ["article"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("target")
+
+
+@admin.register(Event)
+class EventAdmin(PublishableFactAdmin):
+    list_display = ["title", "when", "kind", "place", "partnership", "sources", "status"]
+    list_filter = ["kind", "partnership", "countries"]
+    list_select_related = ["place__country", "partnership"]
+    search_fields = ["title", "summary"]
+    autocomplete_fields = ["place", "partnership", "countries"]
+    prepopulated_fields = {"slug": ["title"]}
+    date_hierarchy = "date"

@@ -1,0 +1,466 @@
+"""Load a dataset file (see data/SCHEMA.md) into the database, idempotently and all-or-nothing.
+
+Records are matched on their slug (or natural key for child rows): a missing record is created and
+published, an existing one is updated only where the file differs, so a second run changes nothing.
+Any error (an unknown key, a missing reference, a record that fails validation) aborts the whole
+load with a message naming the place in the file.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import yaml
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from .dates import PartialDate
+from .models import (
+    Activity,
+    Agreement,
+    Appointment,
+    Article,
+    ArticleLink,
+    Citation,
+    Country,
+    Delivery,
+    Event,
+    Membership,
+    Order,
+    Organization,
+    Participation,
+    Partnership,
+    Person,
+    Place,
+    Programme,
+    ProgrammeParticipant,
+    Quote,
+    Source,
+    Status,
+    System,
+    Tag,
+    Variant,
+)
+
+DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "camo.yaml"
+
+FACT_KEYS = {"sources", "estimate", "disputed", "uncertainty"}
+LINK_TARGETS = {
+    "partnership": Partnership,
+    "agreement": Agreement,
+    "programme": Programme,
+    "system": System,
+    "order": Order,
+    "activity": Activity,
+    "organization": Organization,
+    "person": Person,
+    "country": Country,
+    "event": Event,
+    "quote": Quote,
+    "article": Article,
+}
+
+
+class DatasetError(Exception):
+    """The dataset file cannot be loaded; the message says where and why."""
+
+
+class Loader:
+    def __init__(self, data: dict):
+        if not isinstance(data, dict):
+            raise DatasetError("The dataset must be a mapping of record types to lists.")
+        self.data = data
+        self.stats: dict[str, Counter] = {}
+        self._cache: dict[tuple[type, str], models.Model] = {}
+        self._content_types: dict[type, ContentType] = {}
+
+    @classmethod
+    def from_file(cls, path: Path | str = DEFAULT_PATH) -> Loader:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return cls(yaml.safe_load(handle))
+        except (OSError, yaml.YAMLError) as error:
+            raise DatasetError(f"Cannot read {path}: {error}") from error
+
+    def run(self) -> dict[str, Counter]:
+        sections = [
+            ("sources", self.load_source),
+            ("countries", self.load_country),
+            ("tags", self.load_tag),
+            ("places", self.load_place),
+            ("organizations", self.load_organization),
+            ("people", self.load_person),
+            ("partnerships", self.load_partnership),
+            ("programmes", self.load_programme),
+            ("agreements", self.load_agreement),
+            ("systems", self.load_system),
+            ("orders", self.load_order),
+            ("activities", self.load_activity),
+            ("events", self.load_event),
+            ("articles", self.load_article),
+            ("quotes", self.load_quote),
+        ]
+        unknown = set(self.data) - {name for name, _ in sections}
+        if unknown:
+            raise DatasetError(f"Unknown sections: {', '.join(sorted(unknown))}.")
+        with transaction.atomic():
+            for name, load in sections:
+                for index, spec in enumerate(self.data.get(name) or []):
+                    load(spec, f"{name}[{index}]")
+            for index, spec in enumerate(self.data.get("articles") or []):
+                self.link_article(spec, f"articles[{index}]")
+        return self.stats
+
+    # Sections -------------------------------------------------------------------------------
+
+    def load_source(self, spec, path):
+        self.keys(spec, path, {"slug", "title"}, {"publisher", "url", "url_incomplete", "language", "kind", "published_on", "notes", "retrieved_on"})
+        values = self.pick(spec, "title", "publisher", "url", "url_incomplete", "language", "kind", "notes")
+        values |= self.partial_dates(spec, path, "published_on")
+        if "retrieved_on" in spec:
+            values["retrieved_on"] = self.exact_date(spec["retrieved_on"], f"{path}.retrieved_on")
+        self.upsert(Source, path, {"slug": spec["slug"]}, values, publishable=True)
+
+    def load_country(self, spec, path):
+        self.keys(spec, path, {"code", "slug", "name"}, {"summary"})
+        self.upsert(Country, path, {"code": spec["code"]}, self.pick(spec, "slug", "name", "summary"), publishable=True)
+
+    def load_tag(self, spec, path):
+        self.keys(spec, path, {"slug", "name"})
+        self.upsert(Tag, path, {"slug": spec["slug"]}, {"name": spec["name"]})
+
+    def load_place(self, spec, path):
+        self.keys(spec, path, {"slug", "name", "country"}, {"latitude", "longitude"})
+        values = {"name": spec["name"], "country": self.country(spec["country"], path)}
+        for axis in ("latitude", "longitude"):
+            if axis in spec:
+                values[axis] = self.decimal(spec[axis], f"{path}.{axis}").quantize(Decimal("0.00001"))
+        self.upsert(Place, path, {"slug": spec["slug"]}, values)
+
+    def load_organization(self, spec, path):
+        self.keys(spec, path, {"slug", "name", "kind"}, {"short_name", "country", "parent", "founded_on", "location", "summary"} | FACT_KEYS)
+        values = self.pick(spec, "name", "short_name", "kind", "location", "summary")
+        values["country"] = self.country(spec.get("country"), path)
+        values["parent"] = self.ref(Organization, spec.get("parent"), f"{path}.parent")
+        values |= self.partial_dates(spec, path, "founded_on")
+        self.fact(Organization, spec, path, {"slug": spec["slug"]}, values, publishable=True)
+
+    def load_person(self, spec, path):
+        self.keys(spec, path, {"slug", "name"}, {"rank", "country", "summary", "appointments"} | FACT_KEYS)
+        values = self.pick(spec, "name", "rank", "summary")
+        values["country"] = self.country(spec.get("country"), path)
+        person = self.fact(Person, spec, path, {"slug": spec["slug"]}, values, publishable=True)
+        for index, item in enumerate(spec.get("appointments") or []):
+            where = f"{path}.appointments[{index}]"
+            self.keys(item, where, {"organization", "title"}, {"start", "end"} | FACT_KEYS)
+            lookup = {
+                "person": person,
+                "organization": self.ref(Organization, item["organization"], f"{where}.organization"),
+                "title": item["title"],
+            }
+            self.fact(Appointment, item, where, lookup, self.partial_dates(item, where, "start", "end"))
+
+    def load_partnership(self, spec, path):
+        self.keys(spec, path, {"slug", "name"}, {"acronym", "summary", "objectives", "memberships"} | FACT_KEYS)
+        values = self.pick(spec, "name", "acronym", "summary", "objectives")
+        partnership = self.fact(Partnership, spec, path, {"slug": spec["slug"]}, values, publishable=True)
+        for index, item in enumerate(spec.get("memberships") or []):
+            where = f"{path}.memberships[{index}]"
+            self.keys(item, where, {"country", "role"}, {"through", "since", "until"} | FACT_KEYS)
+            values = {"role": item["role"], "through": self.country(item.get("through"), where)}
+            values |= self.partial_dates(item, where, "since", "until")
+            lookup = {"partnership": partnership, "country": self.country(item["country"], where)}
+            self.fact(Membership, item, where, lookup, values)
+
+    def load_programme(self, spec, path):
+        self.keys(spec, path, {"slug", "name"}, {"launched_on", "lead_organization", "summary", "participants"} | FACT_KEYS)
+        values = self.pick(spec, "name", "summary") | self.partial_dates(spec, path, "launched_on")
+        values["lead_organization"] = self.ref(Organization, spec.get("lead_organization"), f"{path}.lead_organization")
+        programme = self.fact(Programme, spec, path, {"slug": spec["slug"]}, values, publishable=True)
+        for index, item in enumerate(spec.get("participants") or []):
+            where = f"{path}.participants[{index}]"
+            self.keys(item, where, {"country", "role"}, {"joined_on"} | FACT_KEYS)
+            values = {"role": item["role"]} | self.partial_dates(item, where, "joined_on")
+            lookup = {"programme": programme, "country": self.country(item["country"], where)}
+            self.fact(ProgrammeParticipant, item, where, lookup, values)
+
+    def load_agreement(self, spec, path):
+        self.keys(
+            spec, path, {"slug", "partnership", "title", "kind"},
+            {"short_title", "official_title", "parent", "signed_on", "signed_at", "in_force_on", "signatories", "parties", "amount", "currency", "summary"} | FACT_KEYS,
+        )
+        values = self.pick(spec, "title", "short_title", "official_title", "kind", "signed_at", "currency", "summary")
+        values["partnership"] = self.ref(Partnership, spec["partnership"], f"{path}.partnership")
+        values["parent"] = self.ref(Agreement, spec.get("parent"), f"{path}.parent")
+        values["amount"] = self.amount(spec, path)
+        values |= self.partial_dates(spec, path, "signed_on", "in_force_on")
+        m2m = {
+            "signatories": [self.ref(Person, slug, f"{path}.signatories") for slug in spec.get("signatories", [])],
+            "parties": [self.country(code, f"{path}.parties") for code in spec.get("parties", [])],
+        }
+        self.fact(Agreement, spec, path, {"slug": spec["slug"]}, values, publishable=True, m2m=m2m)
+
+    def load_system(self, spec, path):
+        self.keys(
+            spec, path, {"slug", "name", "category"},
+            {"designation", "role", "programme", "manufacturers", "specifications", "summary", "variants"} | FACT_KEYS,
+        )
+        values = self.pick(spec, "name", "designation", "category", "role", "summary")
+        values["specifications"] = spec.get("specifications") or {}
+        values["programme"] = self.ref(Programme, spec.get("programme"), f"{path}.programme")
+        m2m = {"manufacturers": [self.ref(Organization, slug, f"{path}.manufacturers") for slug in spec.get("manufacturers", [])]}
+        system = self.fact(System, spec, path, {"slug": spec["slug"]}, values, publishable=True, m2m=m2m)
+        for index, item in enumerate(spec.get("variants") or []):
+            where = f"{path}.variants[{index}]"
+            self.keys(item, where, {"slug", "name"}, {"designation", "summary"} | FACT_KEYS)
+            variant = self.fact(
+                Variant, item, where, {"system": system, "slug": item["slug"]},
+                self.pick(item, "name", "designation", "summary"),
+            )
+            self._cache[(Variant, f"{system.slug}/{item['slug']}")] = variant
+
+    def load_order(self, spec, path):
+        self.keys(
+            spec, path, {"slug", "buyer", "system", "quantity"},
+            {"variant", "ordered_on", "status", "agreement", "contracting_authority", "supplier", "amount", "currency", "expected_delivery", "summary", "deliveries"} | FACT_KEYS,
+        )
+        values = self.pick(spec, "quantity", "currency", "expected_delivery", "summary")
+        if "status" in spec:
+            values["order_status"] = spec["status"]
+        values["buyer"] = self.country(spec["buyer"], path)
+        values["system"] = system = self.ref(System, spec["system"], f"{path}.system")
+        values["variant"] = self.ref(Variant, spec.get("variant") and f"{system.slug}/{spec['variant']}", f"{path}.variant")
+        values["agreement"] = self.ref(Agreement, spec.get("agreement"), f"{path}.agreement")
+        for role in ("contracting_authority", "supplier"):
+            values[role] = self.ref(Organization, spec.get(role), f"{path}.{role}")
+        values["amount"] = self.amount(spec, path)
+        values |= self.partial_dates(spec, path, "ordered_on")
+        order = self.fact(Order, spec, path, {"slug": spec["slug"]}, values, publishable=True)
+        for index, item in enumerate(spec.get("deliveries") or []):
+            where = f"{path}.deliveries[{index}]"
+            self.keys(item, where, {"delivered_on"}, {"quantity", "recipient", "summary"} | FACT_KEYS)
+            dates = self.partial_dates(item, where, "delivered_on")
+            lookup = {"order": order} | dates
+            values = {
+                "quantity": item.get("quantity"),
+                "recipient": self.ref(Organization, item.get("recipient"), f"{where}.recipient"),
+                "summary": item.get("summary", ""),
+            }
+            self.fact(Delivery, item, where, lookup, values)
+
+    def load_activity(self, spec, path):
+        self.keys(
+            spec, path, {"slug", "name", "kind"},
+            {"parent", "edition", "start", "end", "place", "location", "country", "strength", "cancelled", "summary", "participations"} | FACT_KEYS,
+        )
+        values = self.pick(spec, "name", "kind", "edition", "location", "strength", "summary")
+        values["is_cancelled"] = bool(spec.get("cancelled", False))
+        values["parent"] = self.ref(Activity, spec.get("parent"), f"{path}.parent")
+        values["place"] = self.ref(Place, spec.get("place"), f"{path}.place")
+        values["country"] = self.country(spec.get("country"), path)
+        values |= self.partial_dates(spec, path, "start", "end")
+        activity = self.fact(Activity, spec, path, {"slug": spec["slug"]}, values, publishable=True)
+        for index, item in enumerate(spec.get("participations") or []):
+            where = f"{path}.participations[{index}]"
+            self.keys(item, where, {"role"}, {"organization", "country", "strength", "description", "commander"} | FACT_KEYS)
+            lookup = {
+                "activity": activity,
+                "organization": self.ref(Organization, item.get("organization"), f"{where}.organization"),
+                "country": self.country(item.get("country"), where),
+                "role": item["role"],
+            }
+            values = self.pick(item, "strength", "description")
+            values["commander"] = self.ref(Person, item.get("commander"), f"{where}.commander")
+            self.fact(Participation, item, where, lookup, values)
+
+    def load_event(self, spec, path):
+        self.keys(spec, path, {"slug", "title", "kind", "date"}, {"end", "place", "partnership", "countries", "summary"} | FACT_KEYS)
+        values = self.pick(spec, "title", "kind", "summary") | self.partial_dates(spec, path, "date", "end")
+        values["place"] = self.ref(Place, spec.get("place"), f"{path}.place")
+        values["partnership"] = self.ref(Partnership, spec.get("partnership"), f"{path}.partnership")
+        m2m = {"countries": [self.country(code, f"{path}.countries") for code in spec.get("countries", [])]}
+        self.fact(Event, spec, path, {"slug": spec["slug"]}, values, publishable=True, m2m=m2m)
+
+    def load_article(self, spec, path):
+        self.keys(
+            spec, path, {"slug", "title", "published_on"},
+            {"standfirst", "body", "language", "tags", "related", "links"} | FACT_KEYS,
+        )
+        values = self.pick(spec, "title", "standfirst", "body", "language")
+        values |= self.partial_dates(spec, path, "published_on")
+        m2m = {"tags": [self.ref(Tag, slug, f"{path}.tags") for slug in spec.get("tags", [])]}
+        self.fact(Article, spec, path, {"slug": spec["slug"]}, values, publishable=True, m2m=m2m)
+
+    def link_article(self, spec, path):
+        """Related articles and typed links, once every record they may point to exists."""
+        article = self.ref(Article, spec["slug"], path)
+        related = [self.ref(Article, slug, f"{path}.related") for slug in spec.get("related", [])]
+        self.set_m2m(article, "related", related, "articles")
+        for index, item in enumerate(spec.get("links") or []):
+            where = f"{path}.links[{index}]"
+            self.keys(item, where, {"type", "target"})
+            kind, _, slug = str(item["target"]).partition(":")
+            if kind not in LINK_TARGETS or not slug:
+                raise DatasetError(f"{where}.target: {item['target']!r} is not MODEL:slug with MODEL in {', '.join(LINK_TARGETS)}.")
+            model = LINK_TARGETS[kind]
+            target = self.country(slug, where) if model is Country else self.ref(model, slug, f"{where}.target")
+            lookup = {"article": article, "content_type": self.content_type(model), "object_id": target.pk}
+            self.upsert(ArticleLink, where, lookup, {"kind": item["type"]})
+
+    def load_quote(self, spec, path):
+        self.keys(spec, path, {"slug", "text", "person"}, {"language", "said_on", "occasion", "article"} | FACT_KEYS)
+        values = self.pick(spec, "text", "language", "occasion") | self.partial_dates(spec, path, "said_on")
+        values["person"] = self.ref(Person, spec["person"], f"{path}.person")
+        values["article"] = self.ref(Article, spec.get("article"), f"{path}.article")
+        self.fact(Quote, spec, path, {"slug": spec["slug"]}, values, publishable=True)
+
+    # Helpers ----------------------------------------------------------------------------------
+
+    def keys(self, spec, path, required, optional=frozenset()):
+        if not isinstance(spec, dict):
+            raise DatasetError(f"{path}: expected a mapping, got {type(spec).__name__}.")
+        missing = sorted(key for key in required if spec.get(key) in (None, ""))
+        if missing:
+            raise DatasetError(f"{path}: missing {', '.join(missing)}.")
+        unknown = sorted(set(spec) - set(required) - set(optional))
+        if unknown:
+            raise DatasetError(f"{path}: unknown key(s) {', '.join(unknown)}.")
+
+    @staticmethod
+    def pick(spec, *names):
+        return {name: spec[name] for name in names if name in spec and spec[name] is not None}
+
+    def partial_dates(self, spec, path, *names):
+        values = {}
+        for name in names:
+            if spec.get(name) in (None, ""):
+                continue
+            raw = spec[name]
+            try:
+                partial = (
+                    PartialDate(raw, 4) if isinstance(raw, datetime.date) else PartialDate.parse(str(raw))
+                )
+            except ValueError as error:
+                raise DatasetError(f"{path}.{name}: {error}") from error
+            values[name] = partial.value
+            values[f"{name}_precision"] = partial.precision
+        return values
+
+    @staticmethod
+    def exact_date(raw, path):
+        if isinstance(raw, datetime.date):
+            return raw
+        try:
+            return datetime.date.fromisoformat(str(raw))
+        except ValueError as error:
+            raise DatasetError(f"{path}: {raw!r} is not a date (YYYY-MM-DD).") from error
+
+    @staticmethod
+    def decimal(raw, path):
+        try:
+            return Decimal(str(raw))
+        except InvalidOperation as error:
+            raise DatasetError(f"{path}: {raw!r} is not a number.") from error
+
+    def amount(self, spec, path):
+        return self.decimal(spec["amount"], f"{path}.amount") if spec.get("amount") not in (None, "") else None
+
+    def ref(self, model, slug, path):
+        if slug in (None, ""):
+            return None
+        key = (model, str(slug))
+        if key not in self._cache:
+            found = model.objects.filter(slug=slug).first() if model is not Variant else None
+            if found is None:
+                raise DatasetError(f"{path}: no {model._meta.verbose_name} {slug!r} (is it defined earlier in the file?).")
+            self._cache[key] = found
+        return self._cache[key]
+
+    def country(self, code, path):
+        if code in (None, ""):
+            return None
+        key = (Country, f"code:{code}")
+        if key not in self._cache:
+            found = Country.objects.filter(code=code).first()
+            if found is None:
+                raise DatasetError(f"{path}: no country with code {code!r} (list it under countries).")
+            self._cache[key] = found
+        return self._cache[key]
+
+    def content_type(self, model):
+        if model not in self._content_types:
+            self._content_types[model] = ContentType.objects.get_for_model(model)
+        return self._content_types[model]
+
+    def fact(self, model, spec, path, lookup, values, **options):
+        """Upsert a fact-bearing record with its uncertainty flags and citations."""
+        values = values | {
+            "is_estimate": bool(spec.get("estimate", False)),
+            "is_disputed": bool(spec.get("disputed", False)),
+            "uncertainty": spec.get("uncertainty", ""),
+        }
+        sources = spec.get("sources") or []
+        if not sources:
+            raise DatasetError(f"{path}: a fact-bearing record needs at least one source.")
+        instance = self.upsert(model, path, lookup, values, **options)
+        content_type = self.content_type(model)
+        for index, item in enumerate(sources):
+            where = f"{path}.sources[{index}]"
+            if isinstance(item, str):
+                item = {"source": item}
+            self.keys(item, where, {"source"}, {"field", "value", "locator", "excerpt"})
+            citation_lookup = {
+                "content_type": content_type,
+                "object_id": instance.pk,
+                "source": self.ref(Source, item["source"], f"{where}.source"),
+                "field": item.get("field", ""),
+                "claimed_value": str(item.get("value", "")),
+            }
+            self.upsert(Citation, where, citation_lookup, self.pick(item, "locator", "excerpt"))
+        return instance
+
+    def upsert(self, model, path, lookup, values, *, publishable=False, m2m=None):
+        label = model._meta.verbose_name_plural
+        counts = self.stats.setdefault(str(label), Counter())
+        instance = model.objects.filter(**lookup).first()
+        if instance is None:
+            instance = model(**lookup, **values)
+            if publishable:
+                instance.status = Status.PUBLISHED
+            outcome = "created"
+        else:
+            changed = [name for name, value in values.items() if getattr(instance, name) != value]
+            for name in changed:
+                setattr(instance, name, values[name])
+            outcome = "updated" if changed else "unchanged"
+        if outcome != "unchanged":
+            try:
+                instance.full_clean()
+            except ValidationError as error:
+                raise DatasetError(f"{path}: {format_validation_error(error)}") from error
+            instance.save()
+        for name, related in (m2m or {}).items():
+            if self.set_m2m(instance, name, related, label) and outcome == "unchanged":
+                outcome = "updated"
+        if "slug" in lookup:
+            self._cache[(model, str(lookup["slug"]))] = instance
+        counts[outcome] += 1
+        return instance
+
+    def set_m2m(self, instance, name, related, label) -> bool:
+        manager = getattr(instance, name)
+        wanted = {obj.pk for obj in related}
+        if set(manager.values_list("pk", flat=True)) == wanted:
+            return False
+        manager.set(related)
+        return True
+
+
+def format_validation_error(error: ValidationError) -> str:
+    if hasattr(error, "message_dict"):
+        return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())
+    return " ".join(error.messages)

@@ -1,0 +1,217 @@
+"""What every public record shares: a publication state, and (for facts) citations and uncertainty."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..dates import PartialDateAccessor, normalize_partial_dates, precision_field
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    REVIEW = "review", _("In review")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+def publication_q(model, *, now: datetime.datetime, prefix: str = "") -> Q:
+    """The condition for rows of `model` (reached through `prefix`) to be visible to readers.
+
+    A record is visible when it is published and its publish-at time has come, and when every
+    record it depends on (`publication_requires`) is visible too. A nullable dependency may be
+    empty.
+    """
+    condition = Q()
+    if issubclass(model, Publishable):
+        condition &= Q(**{f"{prefix}status": Status.PUBLISHED}) & (
+            Q(**{f"{prefix}publish_at__isnull": True}) | Q(**{f"{prefix}publish_at__lte": now})
+        )
+    for name in getattr(model, "publication_requires", ()):
+        field = model._meta.get_field(name)
+        required = publication_q(field.related_model, now=now, prefix=f"{prefix}{name}__")
+        if field.null:
+            required = Q(**{f"{prefix}{name}__isnull": True}) | required
+        condition &= required
+    return condition
+
+
+class PublicationQuerySet(models.QuerySet):
+    def published(self, *, at: datetime.datetime | None = None):
+        """Rows readers may see, now or at `at`. Every public read goes through here."""
+        return self.filter(publication_q(self.model, now=at or timezone.now()))
+
+
+class Timestamped(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Publishable(Timestamped):
+    """A record readers see once it is published and its publish-at time has come."""
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    publish_at = models.DateTimeField(
+        _("publish at"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to publish at once; a future time keeps the record hidden until then."),
+    )
+
+    publication_requires: tuple[str, ...] = ()
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED and (
+            self.publish_at is None or self.publish_at <= timezone.now()
+        )
+
+
+class Source(Publishable):
+    """A document facts are taken from: a press release, an article, an official page."""
+
+    class Kind(models.TextChoices):
+        OFFICIAL = "official", _("Official page")
+        PRESS_RELEASE = "press_release", _("Press release")
+        NEWS = "news", _("News article")
+        PARLIAMENT = "parliament", _("Parliamentary record")
+        BLOG = "blog", _("Blog")
+        REFERENCE = "reference", _("Reference work")
+        OTHER = "other", _("Other")
+
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    url_incomplete = models.BooleanField(
+        _("URL incomplete"),
+        default=False,
+        help_text=_("The address is known only in part; it is shown but not linked."),
+    )
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.NEWS)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    published_on_precision = precision_field(_("precision of the publication date"))
+    retrieved_on = models.DateField(_("retrieved on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    published = PartialDateAccessor("published_on")
+
+    class Meta:
+        ordering = ["publisher", "title"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["url"], condition=~Q(url=""), name="source_url_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.publisher}: {self.title}" if self.publisher else self.title
+
+    def clean(self):
+        normalize_partial_dates(self)
+
+
+class Citation(models.Model):
+    """One source backing one record, optionally one claim (field) of it, with what it says."""
+
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="citations", verbose_name=_("source")
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    content_object = GenericForeignKey("content_type", "object_id")
+    field = models.CharField(
+        _("claim"),
+        max_length=60,
+        blank=True,
+        help_text=_("The field this source supports (e.g. quantity); empty for the whole record."),
+    )
+    claimed_value = models.CharField(
+        _("value stated"),
+        max_length=200,
+        blank=True,
+        help_text=_("What this source states, when sources disagree."),
+    )
+    locator = models.CharField(_("page or section"), max_length=100, blank=True)
+    excerpt = models.TextField(_("excerpt"), max_length=600, blank=True)
+
+    class Meta:
+        ordering = ["content_type", "object_id", "field", "pk"]
+        verbose_name = _("citation")
+        verbose_name_plural = _("citations")
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "source", "field", "claimed_value"],
+                name="citation_unique_claim_per_source",
+            ),
+        ]
+
+    def __str__(self):
+        claim = f" ({self.field}: {self.claimed_value})" if self.claimed_value else ""
+        return f"{self.source}{claim}"
+
+
+class Fact(models.Model):
+    """A record that states facts, so must cite at least one source, and may be uncertain."""
+
+    is_estimate = models.BooleanField(
+        _("estimate"), default=False, help_text=_("A figure or date is approximate.")
+    )
+    is_disputed = models.BooleanField(
+        _("disputed"),
+        default=False,
+        help_text=_("Sources disagree; each claim is kept in its citation."),
+    )
+    uncertainty = models.CharField(_("uncertainty note"), max_length=300, blank=True)
+    citations = GenericRelation(Citation)
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        normalize_partial_dates(self)
+
+
+def period_constraint(model_name: str, start: str, end: str) -> models.CheckConstraint:
+    """End not before start. When the end is less precise than the start, clean() checks it."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{end}__isnull": True})
+        | Q(**{f"{start}__isnull": True})
+        | Q(**{f"{end}__gte": F(start)})
+        | Q(**{f"{end}_precision__lt": F(f"{start}_precision")}),
+        name=f"{model_name}_{end}_not_before_{start}",
+        violation_error_message=_("The end cannot come before the start."),
+    )
+
+
+def positive_constraint(model_name: str, field: str, *, nullable: bool = False):
+    condition = Q(**{f"{field}__gt": 0})
+    if nullable:
+        condition |= Q(**{f"{field}__isnull": True})
+    return models.CheckConstraint(
+        condition=condition,
+        name=f"{model_name}_{field}_positive",
+        violation_error_message=_("The quantity must be positive."),
+    )
+

@@ -1,0 +1,276 @@
+"""What was bought: systems and their variants, orders and deliveries."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q, Sum
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from ..dates import PartialDateAccessor, precision_field
+from .actors import Country, Organization
+from .agreements import Agreement, Currency, Programme
+from .base import Fact, PublicationQuerySet, Publishable, Timestamped, positive_constraint
+
+
+class System(Publishable, Fact):
+    class Category(models.TextChoices):
+        MULTIROLE_ARMOURED_VEHICLE = "multirole_armoured_vehicle", _("Multirole armoured vehicle")
+        ARMOURED_RECONNAISSANCE = "armoured_reconnaissance", _("Armoured reconnaissance vehicle")
+        LIGHT_ARMOURED_VEHICLE = "light_armoured_vehicle", _("Light armoured vehicle")
+        ARTILLERY = "artillery", _("Artillery")
+        MORTAR_CARRIER = "mortar_carrier", _("Mortar carrier")
+        INFORMATION_SYSTEM = "information_system", _("Information system")
+        OTHER = "other", _("Other")
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    designation = models.CharField(_("designation"), max_length=60, blank=True)
+    category = models.CharField(_("category"), max_length=30, choices=Category.choices)
+    role = models.CharField(_("role"), max_length=300, blank=True)
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="systems",
+        verbose_name=_("programme"),
+    )
+    manufacturers = models.ManyToManyField(
+        Organization, blank=True, related_name="systems_made", verbose_name=_("manufacturers")
+    )
+    specifications = models.JSONField(
+        _("key specifications"),
+        default=dict,
+        blank=True,
+        help_text=_('Label to value, e.g. {"Main armament": "120 mm mortar"}.'),
+    )
+    summary = models.TextField(_("summary"), blank=True)
+
+    publication_requires = ("programme",)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("system")
+        verbose_name_plural = _("systems")
+
+    def __str__(self):
+        return f"{self.name} {self.designation}" if self.designation else self.name
+
+    def get_absolute_url(self):
+        return reverse("partnership:system", kwargs={"slug": self.slug})
+
+    def clean(self):
+        super().clean()
+        if not isinstance(self.specifications, dict) or not all(
+            isinstance(value, str | int | float) for value in self.specifications.values()
+        ):
+            raise ValidationError(
+                {"specifications": _("Give the specifications as label: value pairs.")}
+            )
+
+
+class Variant(Timestamped, Fact):
+    system = models.ForeignKey(
+        System, on_delete=models.CASCADE, related_name="variants", verbose_name=_("system")
+    )
+    slug = models.SlugField(_("slug"), max_length=80)
+    name = models.CharField(_("name"), max_length=120)
+    designation = models.CharField(_("designation"), max_length=60, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+
+    publication_requires = ("system",)
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["system", "name"]
+        verbose_name = _("variant")
+        verbose_name_plural = _("variants")
+        constraints = [
+            models.UniqueConstraint(fields=["system", "slug"], name="variant_unique_slug"),
+        ]
+
+    def __str__(self):
+        label = f"{self.name} ({self.designation})" if self.designation else self.name
+        return f"{self.system.name} — {label}"
+
+
+class OrderQuerySet(PublicationQuerySet):
+    def with_delivered(self):
+        """Annotate `delivered_quantity`: the sum of known delivered quantities (0 if none)."""
+        return self.annotate(
+            delivered_quantity=models.functions.Coalesce(Sum("deliveries__quantity"), 0)
+        )
+
+
+class Order(Publishable, Fact):
+    class Status(models.TextChoices):
+        APPROVED = "approved", _("Approved, not yet ordered")
+        ORDERED = "ordered", _("Ordered")
+        DELIVERING = "delivering", _("Being delivered")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    buyer = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="orders", verbose_name=_("buyer")
+    )
+    system = models.ForeignKey(
+        System, on_delete=models.PROTECT, related_name="orders", verbose_name=_("system")
+    )
+    variant = models.ForeignKey(
+        Variant,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("variant"),
+    )
+    quantity = models.PositiveIntegerField(_("quantity ordered"))
+    ordered_on = models.DateField(_("ordered on"), null=True, blank=True)
+    ordered_on_precision = precision_field(_("precision of the order date"))
+    order_status = models.CharField(
+        _("order status"), max_length=12, choices=Status.choices, default=Status.ORDERED
+    )
+    agreement = models.ForeignKey(
+        Agreement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("under agreement"),
+    )
+    contracting_authority = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders_placed",
+        verbose_name=_("contracting authority"),
+    )
+    supplier = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders_supplied",
+        verbose_name=_("supplier"),
+    )
+    amount = models.DecimalField(_("value"), max_digits=16, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR
+    )
+    expected_delivery = models.CharField(_("expected delivery"), max_length=100, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+
+    ordered = PartialDateAccessor("ordered_on")
+    publication_requires = ("buyer", "system")
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["ordered_on", "buyer__name", "system__name"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            positive_constraint("order", "quantity"),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0),
+                name="order_amount_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        when = f", {self.ordered}" if self.ordered_on else ""
+        return f"{self.buyer.name}: {self.quantity} × {self.system.name}{when}"
+
+    def get_absolute_url(self):
+        return reverse("partnership:order", kwargs={"slug": self.slug})
+
+    @property
+    def delivered(self) -> int:
+        if hasattr(self, "delivered_quantity"):
+            return self.delivered_quantity
+        return self.deliveries.aggregate(total=Sum("quantity"))["total"] or 0
+
+    def clean(self):
+        super().clean()
+        if self.variant_id and self.system_id and self.variant.system_id != self.system_id:
+            raise ValidationError({"variant": _("This variant belongs to another system.")})
+        if self.pk and self.quantity:
+            delivered = Delivery.objects.filter(order=self).aggregate(total=Sum("quantity"))
+            if (delivered["total"] or 0) > self.quantity:
+                raise ValidationError(
+                    {
+                        "quantity": _(
+                            "%(delivered)s have already been delivered; the order cannot be lower."
+                        )
+                        % {"delivered": delivered["total"]}
+                    }
+                )
+
+
+class Delivery(Timestamped, Fact):
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("order")
+    )
+    delivered_on = models.DateField(_("delivered on"))
+    delivered_on_precision = precision_field(_("precision of the delivery date"))
+    quantity = models.PositiveIntegerField(
+        _("quantity delivered"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty when the number was not disclosed."),
+    )
+    recipient = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deliveries_received",
+        verbose_name=_("recipient"),
+    )
+    summary = models.TextField(_("summary"), blank=True)
+
+    delivered = PartialDateAccessor("delivered_on")
+    publication_requires = ("order",)
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "delivered_on", "pk"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            positive_constraint("delivery", "quantity", nullable=True),
+            models.UniqueConstraint(
+                fields=["order", "delivered_on", "delivered_on_precision"],
+                name="delivery_unique_date_per_order",
+            ),
+        ]
+
+    def __str__(self):
+        count = self.quantity if self.quantity is not None else _("undisclosed number")
+        return f"{count} — {self.delivered}"
+
+    def clean(self):
+        super().clean()
+        if self.order_id and self.quantity:
+            check_deliveries_fit(self.order, [self.quantity], replacing=[self.pk])
+
+
+def check_deliveries_fit(order: Order, quantities, *, replacing=()) -> None:
+    """Refuse deliveries that would add up to more than the order.
+
+    `quantities` are about to be saved, in place of the stored deliveries whose keys are in
+    `replacing` (None for a new delivery); the order's other deliveries count as stored.
+    """
+    stored = order.deliveries.exclude(pk__in=[pk for pk in replacing if pk is not None])
+    total = (stored.aggregate(total=Sum("quantity"))["total"] or 0) + sum(
+        quantity or 0 for quantity in quantities
+    )
+    if total > order.quantity:
+        raise ValidationError(
+            _("Deliveries would add up to %(total)s, more than the %(ordered)s ordered.")
+            % {"total": total, "ordered": order.quantity}
+        )
