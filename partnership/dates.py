@@ -27,7 +27,9 @@ class Precision(models.IntegerChoices):
     DAY = 4, _("day")
 
 
-_PATTERN = re.compile(r"^(?:(?P<decade>\d{3}0)s|(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?)$")
+_PATTERN = re.compile(
+    r"^(?:(?P<decade>\d{3}0)s|(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?)$"
+)
 
 
 @total_ordering
@@ -45,7 +47,9 @@ class PartialDate:
         """Read "2019-06-21", "2019-06", "2019" or "2000s"."""
         match = _PATTERN.match(str(text).strip())
         if not match:
-            raise ValueError(f"{text!r} is not a partial date (YYYY-MM-DD, YYYY-MM, YYYY or YYY0s).")
+            raise ValueError(
+                f"{text!r} is not a partial date (YYYY-MM-DD, YYYY-MM, YYYY or YYY0s)."
+            )
         if match["decade"]:
             return cls(datetime.date(int(match["decade"]), 1, 1), Precision.DECADE)
         year, month, day = match["year"], match["month"], match["day"]
@@ -163,7 +167,9 @@ def normalize_partial_dates(instance) -> None:
 
 def partial_date_accessors(model) -> list[PartialDateAccessor]:
     return [
-        attr for klass in model.__mro__ for attr in vars(klass).values()
+        attr
+        for klass in model.__mro__
+        for attr in vars(klass).values()
         if isinstance(attr, PartialDateAccessor)
     ]
 

@@ -118,8 +118,24 @@ class Loader:
     # Sections -------------------------------------------------------------------------------
 
     def load_source(self, spec, path):
-        self.keys(spec, path, {"slug", "title"}, {"publisher", "url", "url_incomplete", "language", "kind", "published_on", "notes", "retrieved_on"})
-        values = self.pick(spec, "title", "publisher", "url", "url_incomplete", "language", "kind", "notes")
+        self.keys(
+            spec,
+            path,
+            {"slug", "title"},
+            {
+                "publisher",
+                "url",
+                "url_incomplete",
+                "language",
+                "kind",
+                "published_on",
+                "notes",
+                "retrieved_on",
+            },
+        )
+        values = self.pick(
+            spec, "title", "publisher", "url", "url_incomplete", "language", "kind", "notes"
+        )
         values |= self.partial_dates(spec, path, "published_on")
         if "retrieved_on" in spec:
             values["retrieved_on"] = self.exact_date(spec["retrieved_on"], f"{path}.retrieved_on")
@@ -127,7 +143,13 @@ class Loader:
 
     def load_country(self, spec, path):
         self.keys(spec, path, {"code", "slug", "name"}, {"summary"})
-        self.upsert(Country, path, {"code": spec["code"]}, self.pick(spec, "slug", "name", "summary"), publishable=True)
+        self.upsert(
+            Country,
+            path,
+            {"code": spec["code"]},
+            self.pick(spec, "slug", "name", "summary"),
+            publishable=True,
+        )
 
     def load_tag(self, spec, path):
         self.keys(spec, path, {"slug", "name"})
@@ -138,11 +160,18 @@ class Loader:
         values = {"name": spec["name"], "country": self.country(spec["country"], path)}
         for axis in ("latitude", "longitude"):
             if axis in spec:
-                values[axis] = self.decimal(spec[axis], f"{path}.{axis}").quantize(Decimal("0.00001"))
+                values[axis] = self.decimal(spec[axis], f"{path}.{axis}").quantize(
+                    Decimal("0.00001")
+                )
         self.upsert(Place, path, {"slug": spec["slug"]}, values)
 
     def load_organization(self, spec, path):
-        self.keys(spec, path, {"slug", "name", "kind"}, {"short_name", "country", "parent", "founded_on", "location", "summary"} | FACT_KEYS)
+        self.keys(
+            spec,
+            path,
+            {"slug", "name", "kind"},
+            {"short_name", "country", "parent", "founded_on", "location", "summary"} | FACT_KEYS,
+        )
         values = self.pick(spec, "name", "short_name", "kind", "location", "summary")
         values["country"] = self.country(spec.get("country"), path)
         values["parent"] = self.ref(Organization, spec.get("parent"), f"{path}.parent")
@@ -150,7 +179,9 @@ class Loader:
         self.fact(Organization, spec, path, {"slug": spec["slug"]}, values, publishable=True)
 
     def load_person(self, spec, path):
-        self.keys(spec, path, {"slug", "name"}, {"rank", "country", "summary", "appointments"} | FACT_KEYS)
+        self.keys(
+            spec, path, {"slug", "name"}, {"rank", "country", "summary", "appointments"} | FACT_KEYS
+        )
         values = self.pick(spec, "name", "rank", "summary")
         values["country"] = self.country(spec.get("country"), path)
         person = self.fact(Person, spec, path, {"slug": spec["slug"]}, values, publishable=True)
@@ -159,15 +190,26 @@ class Loader:
             self.keys(item, where, {"organization", "title"}, {"start", "end"} | FACT_KEYS)
             lookup = {
                 "person": person,
-                "organization": self.ref(Organization, item["organization"], f"{where}.organization"),
+                "organization": self.ref(
+                    Organization, item["organization"], f"{where}.organization"
+                ),
                 "title": item["title"],
             }
-            self.fact(Appointment, item, where, lookup, self.partial_dates(item, where, "start", "end"))
+            self.fact(
+                Appointment, item, where, lookup, self.partial_dates(item, where, "start", "end")
+            )
 
     def load_partnership(self, spec, path):
-        self.keys(spec, path, {"slug", "name"}, {"acronym", "summary", "objectives", "memberships"} | FACT_KEYS)
+        self.keys(
+            spec,
+            path,
+            {"slug", "name"},
+            {"acronym", "summary", "objectives", "memberships"} | FACT_KEYS,
+        )
         values = self.pick(spec, "name", "acronym", "summary", "objectives")
-        partnership = self.fact(Partnership, spec, path, {"slug": spec["slug"]}, values, publishable=True)
+        partnership = self.fact(
+            Partnership, spec, path, {"slug": spec["slug"]}, values, publishable=True
+        )
         for index, item in enumerate(spec.get("memberships") or []):
             where = f"{path}.memberships[{index}]"
             self.keys(item, where, {"country", "role"}, {"through", "since", "until"} | FACT_KEYS)
@@ -177,10 +219,19 @@ class Loader:
             self.fact(Membership, item, where, lookup, values)
 
     def load_programme(self, spec, path):
-        self.keys(spec, path, {"slug", "name"}, {"launched_on", "lead_organization", "summary", "participants"} | FACT_KEYS)
+        self.keys(
+            spec,
+            path,
+            {"slug", "name"},
+            {"launched_on", "lead_organization", "summary", "participants"} | FACT_KEYS,
+        )
         values = self.pick(spec, "name", "summary") | self.partial_dates(spec, path, "launched_on")
-        values["lead_organization"] = self.ref(Organization, spec.get("lead_organization"), f"{path}.lead_organization")
-        programme = self.fact(Programme, spec, path, {"slug": spec["slug"]}, values, publishable=True)
+        values["lead_organization"] = self.ref(
+            Organization, spec.get("lead_organization"), f"{path}.lead_organization"
+        )
+        programme = self.fact(
+            Programme, spec, path, {"slug": spec["slug"]}, values, publishable=True
+        )
         for index, item in enumerate(spec.get("participants") or []):
             where = f"{path}.participants[{index}]"
             self.keys(item, where, {"country", "role"}, {"joined_on"} | FACT_KEYS)
@@ -190,50 +241,115 @@ class Loader:
 
     def load_agreement(self, spec, path):
         self.keys(
-            spec, path, {"slug", "partnership", "title", "kind"},
-            {"short_title", "official_title", "parent", "signed_on", "signed_at", "in_force_on", "signatories", "parties", "amount", "currency", "summary"} | FACT_KEYS,
+            spec,
+            path,
+            {"slug", "partnership", "title", "kind"},
+            {
+                "short_title",
+                "official_title",
+                "parent",
+                "signed_on",
+                "signed_at",
+                "in_force_on",
+                "signatories",
+                "parties",
+                "amount",
+                "currency",
+                "summary",
+            }
+            | FACT_KEYS,
         )
-        values = self.pick(spec, "title", "short_title", "official_title", "kind", "signed_at", "currency", "summary")
+        values = self.pick(
+            spec,
+            "title",
+            "short_title",
+            "official_title",
+            "kind",
+            "signed_at",
+            "currency",
+            "summary",
+        )
         values["partnership"] = self.ref(Partnership, spec["partnership"], f"{path}.partnership")
         values["parent"] = self.ref(Agreement, spec.get("parent"), f"{path}.parent")
         values["amount"] = self.amount(spec, path)
         values |= self.partial_dates(spec, path, "signed_on", "in_force_on")
         m2m = {
-            "signatories": [self.ref(Person, slug, f"{path}.signatories") for slug in spec.get("signatories", [])],
+            "signatories": [
+                self.ref(Person, slug, f"{path}.signatories")
+                for slug in spec.get("signatories", [])
+            ],
             "parties": [self.country(code, f"{path}.parties") for code in spec.get("parties", [])],
         }
         self.fact(Agreement, spec, path, {"slug": spec["slug"]}, values, publishable=True, m2m=m2m)
 
     def load_system(self, spec, path):
         self.keys(
-            spec, path, {"slug", "name", "category"},
-            {"designation", "role", "programme", "manufacturers", "specifications", "summary", "variants"} | FACT_KEYS,
+            spec,
+            path,
+            {"slug", "name", "category"},
+            {
+                "designation",
+                "role",
+                "programme",
+                "manufacturers",
+                "specifications",
+                "summary",
+                "variants",
+            }
+            | FACT_KEYS,
         )
         values = self.pick(spec, "name", "designation", "category", "role", "summary")
         values["specifications"] = spec.get("specifications") or {}
         values["programme"] = self.ref(Programme, spec.get("programme"), f"{path}.programme")
-        m2m = {"manufacturers": [self.ref(Organization, slug, f"{path}.manufacturers") for slug in spec.get("manufacturers", [])]}
-        system = self.fact(System, spec, path, {"slug": spec["slug"]}, values, publishable=True, m2m=m2m)
+        m2m = {
+            "manufacturers": [
+                self.ref(Organization, slug, f"{path}.manufacturers")
+                for slug in spec.get("manufacturers", [])
+            ]
+        }
+        system = self.fact(
+            System, spec, path, {"slug": spec["slug"]}, values, publishable=True, m2m=m2m
+        )
         for index, item in enumerate(spec.get("variants") or []):
             where = f"{path}.variants[{index}]"
             self.keys(item, where, {"slug", "name"}, {"designation", "summary"} | FACT_KEYS)
             variant = self.fact(
-                Variant, item, where, {"system": system, "slug": item["slug"]},
+                Variant,
+                item,
+                where,
+                {"system": system, "slug": item["slug"]},
                 self.pick(item, "name", "designation", "summary"),
             )
             self._cache[(Variant, f"{system.slug}/{item['slug']}")] = variant
 
     def load_order(self, spec, path):
         self.keys(
-            spec, path, {"slug", "buyer", "system", "quantity"},
-            {"variant", "ordered_on", "status", "agreement", "contracting_authority", "supplier", "amount", "currency", "expected_delivery", "summary", "deliveries"} | FACT_KEYS,
+            spec,
+            path,
+            {"slug", "buyer", "system", "quantity"},
+            {
+                "variant",
+                "ordered_on",
+                "status",
+                "agreement",
+                "contracting_authority",
+                "supplier",
+                "amount",
+                "currency",
+                "expected_delivery",
+                "summary",
+                "deliveries",
+            }
+            | FACT_KEYS,
         )
         values = self.pick(spec, "quantity", "currency", "expected_delivery", "summary")
         if "status" in spec:
             values["order_status"] = spec["status"]
         values["buyer"] = self.country(spec["buyer"], path)
         values["system"] = system = self.ref(System, spec["system"], f"{path}.system")
-        values["variant"] = self.ref(Variant, spec.get("variant") and f"{system.slug}/{spec['variant']}", f"{path}.variant")
+        values["variant"] = self.ref(
+            Variant, spec.get("variant") and f"{system.slug}/{spec['variant']}", f"{path}.variant"
+        )
         values["agreement"] = self.ref(Agreement, spec.get("agreement"), f"{path}.agreement")
         for role in ("contracting_authority", "supplier"):
             values[role] = self.ref(Organization, spec.get(role), f"{path}.{role}")
@@ -242,7 +358,9 @@ class Loader:
         order = self.fact(Order, spec, path, {"slug": spec["slug"]}, values, publishable=True)
         for index, item in enumerate(spec.get("deliveries") or []):
             where = f"{path}.deliveries[{index}]"
-            self.keys(item, where, {"delivered_on"}, {"quantity", "recipient", "summary"} | FACT_KEYS)
+            self.keys(
+                item, where, {"delivered_on"}, {"quantity", "recipient", "summary"} | FACT_KEYS
+            )
             dates = self.partial_dates(item, where, "delivered_on")
             lookup = {"order": order} | dates
             values = {
@@ -254,8 +372,23 @@ class Loader:
 
     def load_activity(self, spec, path):
         self.keys(
-            spec, path, {"slug", "name", "kind"},
-            {"parent", "edition", "start", "end", "place", "location", "country", "strength", "cancelled", "summary", "participations"} | FACT_KEYS,
+            spec,
+            path,
+            {"slug", "name", "kind"},
+            {
+                "parent",
+                "edition",
+                "start",
+                "end",
+                "place",
+                "location",
+                "country",
+                "strength",
+                "cancelled",
+                "summary",
+                "participations",
+            }
+            | FACT_KEYS,
         )
         values = self.pick(spec, "name", "kind", "edition", "location", "strength", "summary")
         values["is_cancelled"] = bool(spec.get("cancelled", False))
@@ -266,10 +399,17 @@ class Loader:
         activity = self.fact(Activity, spec, path, {"slug": spec["slug"]}, values, publishable=True)
         for index, item in enumerate(spec.get("participations") or []):
             where = f"{path}.participations[{index}]"
-            self.keys(item, where, {"role"}, {"organization", "country", "strength", "description", "commander"} | FACT_KEYS)
+            self.keys(
+                item,
+                where,
+                {"role"},
+                {"organization", "country", "strength", "description", "commander"} | FACT_KEYS,
+            )
             lookup = {
                 "activity": activity,
-                "organization": self.ref(Organization, item.get("organization"), f"{where}.organization"),
+                "organization": self.ref(
+                    Organization, item.get("organization"), f"{where}.organization"
+                ),
                 "country": self.country(item.get("country"), where),
                 "role": item["role"],
             }
@@ -278,16 +418,31 @@ class Loader:
             self.fact(Participation, item, where, lookup, values)
 
     def load_event(self, spec, path):
-        self.keys(spec, path, {"slug", "title", "kind", "date"}, {"end", "place", "partnership", "countries", "summary"} | FACT_KEYS)
-        values = self.pick(spec, "title", "kind", "summary") | self.partial_dates(spec, path, "date", "end")
+        self.keys(
+            spec,
+            path,
+            {"slug", "title", "kind", "date"},
+            {"end", "place", "partnership", "countries", "summary"} | FACT_KEYS,
+        )
+        values = self.pick(spec, "title", "kind", "summary") | self.partial_dates(
+            spec, path, "date", "end"
+        )
         values["place"] = self.ref(Place, spec.get("place"), f"{path}.place")
-        values["partnership"] = self.ref(Partnership, spec.get("partnership"), f"{path}.partnership")
-        m2m = {"countries": [self.country(code, f"{path}.countries") for code in spec.get("countries", [])]}
+        values["partnership"] = self.ref(
+            Partnership, spec.get("partnership"), f"{path}.partnership"
+        )
+        m2m = {
+            "countries": [
+                self.country(code, f"{path}.countries") for code in spec.get("countries", [])
+            ]
+        }
         self.fact(Event, spec, path, {"slug": spec["slug"]}, values, publishable=True, m2m=m2m)
 
     def load_article(self, spec, path):
         self.keys(
-            spec, path, {"slug", "title", "published_on"},
+            spec,
+            path,
+            {"slug", "title", "published_on"},
             {"standfirst", "body", "language", "tags", "related", "links"} | FACT_KEYS,
         )
         values = self.pick(spec, "title", "standfirst", "body", "language")
@@ -305,15 +460,32 @@ class Loader:
             self.keys(item, where, {"type", "target"})
             kind, _, slug = str(item["target"]).partition(":")
             if kind not in LINK_TARGETS or not slug:
-                raise DatasetError(f"{where}.target: {item['target']!r} is not MODEL:slug with MODEL in {', '.join(LINK_TARGETS)}.")
+                raise DatasetError(
+                    f"{where}.target: {item['target']!r} is not MODEL:slug with MODEL in {', '.join(LINK_TARGETS)}."
+                )
             model = LINK_TARGETS[kind]
-            target = self.country(slug, where) if model is Country else self.ref(model, slug, f"{where}.target")
-            lookup = {"article": article, "content_type": self.content_type(model), "object_id": target.pk}
+            target = (
+                self.country(slug, where)
+                if model is Country
+                else self.ref(model, slug, f"{where}.target")
+            )
+            lookup = {
+                "article": article,
+                "content_type": self.content_type(model),
+                "object_id": target.pk,
+            }
             self.upsert(ArticleLink, where, lookup, {"kind": item["type"]})
 
     def load_quote(self, spec, path):
-        self.keys(spec, path, {"slug", "text", "person"}, {"language", "said_on", "occasion", "article"} | FACT_KEYS)
-        values = self.pick(spec, "text", "language", "occasion") | self.partial_dates(spec, path, "said_on")
+        self.keys(
+            spec,
+            path,
+            {"slug", "text", "person"},
+            {"language", "said_on", "occasion", "article"} | FACT_KEYS,
+        )
+        values = self.pick(spec, "text", "language", "occasion") | self.partial_dates(
+            spec, path, "said_on"
+        )
         values["person"] = self.ref(Person, spec["person"], f"{path}.person")
         values["article"] = self.ref(Article, spec.get("article"), f"{path}.article")
         self.fact(Quote, spec, path, {"slug": spec["slug"]}, values, publishable=True)
@@ -342,7 +514,9 @@ class Loader:
             raw = spec[name]
             try:
                 partial = (
-                    PartialDate(raw, 4) if isinstance(raw, datetime.date) else PartialDate.parse(str(raw))
+                    PartialDate(raw, 4)
+                    if isinstance(raw, datetime.date)
+                    else PartialDate.parse(str(raw))
                 )
             except ValueError as error:
                 raise DatasetError(f"{path}.{name}: {error}") from error
@@ -367,7 +541,11 @@ class Loader:
             raise DatasetError(f"{path}: {raw!r} is not a number.") from error
 
     def amount(self, spec, path):
-        return self.decimal(spec["amount"], f"{path}.amount") if spec.get("amount") not in (None, "") else None
+        return (
+            self.decimal(spec["amount"], f"{path}.amount")
+            if spec.get("amount") not in (None, "")
+            else None
+        )
 
     def ref(self, model, slug, path):
         if slug in (None, ""):
@@ -376,7 +554,9 @@ class Loader:
         if key not in self._cache:
             found = model.objects.filter(slug=slug).first() if model is not Variant else None
             if found is None:
-                raise DatasetError(f"{path}: no {model._meta.verbose_name} {slug!r} (is it defined earlier in the file?).")
+                raise DatasetError(
+                    f"{path}: no {model._meta.verbose_name} {slug!r} (is it defined earlier in the file?)."
+                )
             self._cache[key] = found
         return self._cache[key]
 
@@ -387,7 +567,9 @@ class Loader:
         if key not in self._cache:
             found = Country.objects.filter(code=code).first()
             if found is None:
-                raise DatasetError(f"{path}: no country with code {code!r} (list it under countries).")
+                raise DatasetError(
+                    f"{path}: no country with code {code!r} (list it under countries)."
+                )
             self._cache[key] = found
         return self._cache[key]
 
@@ -462,5 +644,7 @@ class Loader:
 
 def format_validation_error(error: ValidationError) -> str:
     if hasattr(error, "message_dict"):
-        return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())
+        return "; ".join(
+            f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items()
+        )
     return " ".join(error.messages)

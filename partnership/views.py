@@ -59,7 +59,11 @@ def record_facts(record):
     accessors = {accessor.field_name: accessor for accessor in partial_date_accessors(type(record))}
     for field in record._meta.fields:
         name = field.name
-        if name in HIDDEN_FIELDS or name.endswith("_precision") or field.get_internal_type() == "BooleanField":
+        if (
+            name in HIDDEN_FIELDS
+            or name.endswith("_precision")
+            or field.get_internal_type() == "BooleanField"
+        ):
             continue
         if name in accessors:
             value = accessors[name].__get__(record)

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +30,7 @@ from ..models import (
     Variant,
     check_deliveries_fit,
 )
+from ..sourcing import fact_querysets
 from .base import EfficientFormMixin, EfficientInline, FactAdmin, PublishableFactAdmin, RecordAdmin
 
 
@@ -50,7 +52,11 @@ class CitationAdmin(EfficientFormMixin, admin.ModelAdmin):
     autocomplete_fields = ["source"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("content_object")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(GenericPrefetch("content_object", fact_querysets()))
+        )
 
     @admin.display(description=_("record"))
     def record(self, obj):
@@ -148,7 +154,16 @@ class TrancheInline(EfficientInline):
 
 @admin.register(Agreement)
 class AgreementAdmin(PublishableFactAdmin):
-    list_display = ["title", "short_title", "kind", "partnership", "signed", "in_force", "sources", "status"]
+    list_display = [
+        "title",
+        "short_title",
+        "kind",
+        "partnership",
+        "signed",
+        "in_force",
+        "sources",
+        "status",
+    ]
     list_filter = ["kind", "partnership"]
     list_select_related = ["partnership"]
     search_fields = ["title", "short_title", "official_title", "summary"]
@@ -241,11 +256,28 @@ class DeliveryInline(EfficientInline):
 
 @admin.register(Order)
 class OrderAdmin(PublishableFactAdmin):
-    list_display = ["__str__", "buyer", "system", "quantity", "ordered", "order_status", "agreement", "sources", "status"]
+    list_display = [
+        "__str__",
+        "buyer",
+        "system",
+        "quantity",
+        "ordered",
+        "order_status",
+        "agreement",
+        "sources",
+        "status",
+    ]
     list_filter = ["buyer", "system", "order_status", "agreement"]
     list_select_related = ["buyer", "system", "agreement"]
     search_fields = ["slug", "system__name", "buyer__name", "summary"]
-    autocomplete_fields = ["buyer", "system", "variant", "agreement", "contracting_authority", "supplier"]
+    autocomplete_fields = [
+        "buyer",
+        "system",
+        "variant",
+        "agreement",
+        "contracting_authority",
+        "supplier",
+    ]
     date_hierarchy = "ordered_on"
     inlines = [DeliveryInline]
 
@@ -278,7 +310,17 @@ class ParticipationInline(EfficientInline):
 
 @admin.register(Activity)
 class ActivityAdmin(PublishableFactAdmin):
-    list_display = ["name", "kind", "started", "ended", "place", "country", "is_cancelled", "sources", "status"]
+    list_display = [
+        "name",
+        "kind",
+        "started",
+        "ended",
+        "place",
+        "country",
+        "is_cancelled",
+        "sources",
+        "status",
+    ]
     list_filter = ["kind", "country", "is_cancelled"]
     list_select_related = ["place__country", "country"]
     search_fields = ["name", "edition", "location", "summary"]

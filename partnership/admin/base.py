@@ -67,7 +67,8 @@ class EfficientFormMixin:
                 for field in self.model._meta.fields
                 if field.many_to_one and field.name != "content_type"
             ]
-            queryset = queryset.select_related(*relations)
+            if relations:
+                queryset = queryset.select_related(*relations)
         return queryset
 
 

@@ -1,6 +1,13 @@
 from .activities import Activity, Participation, Place
 from .actors import Appointment, Country, Organization, Person
-from .agreements import Agreement, Currency, Membership, Partnership, Programme, ProgrammeParticipant
+from .agreements import (
+    Agreement,
+    Currency,
+    Membership,
+    Partnership,
+    Programme,
+    ProgrammeParticipant,
+)
 from .base import Citation, Fact, PublicationQuerySet, Publishable, Source, Status
 from .content import Article, ArticleLink, Event, Quote, Tag
 from .equipment import Delivery, Order, System, Variant, check_deliveries_fit

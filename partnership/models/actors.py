@@ -102,7 +102,9 @@ class Organization(Publishable, Fact):
         ancestor, seen = self.parent, set()
         while ancestor is not None and ancestor.pk not in seen:
             if self.pk and ancestor.pk == self.pk:
-                raise ValidationError({"parent": _("This would make the organization part of itself.")})
+                raise ValidationError(
+                    {"parent": _("This would make the organization part of itself.")}
+                )
             seen.add(ancestor.pk)
             ancestor = ancestor.parent
 

@@ -109,7 +109,10 @@ class Membership(Timestamped, Fact):
 class Agreement(Publishable, Fact):
     class Kind(models.TextChoices):
         LETTER_OF_INTENT = "letter_of_intent", _("Letter of intent")
-        INTERGOVERNMENTAL_AGREEMENT = "intergovernmental_agreement", _("Intergovernmental agreement")
+        INTERGOVERNMENTAL_AGREEMENT = (
+            "intergovernmental_agreement",
+            _("Intergovernmental agreement"),
+        )
         TRANCHE = "tranche", _("Tranche")
         CONTRACT = "contract", _("Contract")
         ARRANGEMENT = "arrangement", _("Arrangement")
@@ -144,9 +147,7 @@ class Agreement(Publishable, Fact):
     parties = models.ManyToManyField(
         Country, blank=True, related_name="agreements", verbose_name=_("parties")
     )
-    amount = models.DecimalField(
-        _("value"), max_digits=16, decimal_places=2, null=True, blank=True
-    )
+    amount = models.DecimalField(_("value"), max_digits=16, decimal_places=2, null=True, blank=True)
     currency = models.CharField(
         _("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR
     )
@@ -166,9 +167,7 @@ class Agreement(Publishable, Fact):
                 condition=Q(amount__isnull=True) | Q(amount__gte=0),
                 name="agreement_amount_not_negative",
             ),
-            models.CheckConstraint(
-                condition=~Q(parent=F("pk")), name="agreement_not_own_parent"
-            ),
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="agreement_not_own_parent"),
         ]
 
     def __str__(self):

@@ -66,7 +66,9 @@ class Publishable(Timestamped):
         _("publish at"),
         null=True,
         blank=True,
-        help_text=_("Leave empty to publish at once; a future time keeps the record hidden until then."),
+        help_text=_(
+            "Leave empty to publish at once; a future time keeps the record hidden until then."
+        ),
     )
 
     publication_requires: tuple[str, ...] = ()
@@ -118,9 +120,7 @@ class Source(Publishable):
         verbose_name = _("source")
         verbose_name_plural = _("sources")
         constraints = [
-            models.UniqueConstraint(
-                fields=["url"], condition=~Q(url=""), name="source_url_unique"
-            ),
+            models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="source_url_unique"),
         ]
 
     def __str__(self):
@@ -214,4 +214,3 @@ def positive_constraint(model_name: str, field: str, *, nullable: bool = False):
         name=f"{model_name}_{field}_positive",
         violation_error_message=_("The quantity must be positive."),
     )
-

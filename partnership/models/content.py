@@ -30,7 +30,9 @@ class Article(Publishable, Fact):
     slug = models.SlugField(_("slug"), max_length=150, unique=True)
     title = models.CharField(_("title"), max_length=300)
     standfirst = models.TextField(_("standfirst"), blank=True)
-    body = models.TextField(_("body"), blank=True, help_text=_("Paragraphs separated by a blank line."))
+    body = models.TextField(
+        _("body"), blank=True, help_text=_("Paragraphs separated by a blank line.")
+    )
     language = models.CharField(_("language"), max_length=8, default="fr")
     published_on = models.DateField(_("published on"))
     published_on_precision = precision_field(_("precision of the publication date"))
@@ -78,6 +80,10 @@ class ArticleLink(models.Model):
     )
     object_id = models.PositiveBigIntegerField(_("record"))
     target = GenericForeignKey("content_type", "object_id")
+
+    publication_requires = ("article",)
+
+    objects = PublicationQuerySet.as_manager()
 
     class Meta:
         ordering = ["article", "kind", "content_type", "object_id"]

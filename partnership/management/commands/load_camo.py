@@ -12,7 +12,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--file", default=str(DEFAULT_PATH), help="Dataset file (YAML).")
 
-    def handle(self, *args, file, **options):
+    def handle(self, *args, file, verbosity, **options):
         try:
             stats = Loader.from_file(file).run()
         except DatasetError as error:
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         for label, counts in stats.items():
             for outcome in totals:
                 totals[outcome] += counts[outcome]
-            if self.verbosity >= 2:
+            if verbosity >= 2:
                 details = ", ".join(f"{counts[key]} {key}" for key in totals if counts[key])
                 self.stdout.write(f"  {label}: {details}")
         self.stdout.write(

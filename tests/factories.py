@@ -1,0 +1,264 @@
+"""Small factories that build the domain in a chain: country, organization, system, order..."""
+
+import datetime
+import itertools
+import string
+
+from django.contrib.contenttypes.models import ContentType
+
+from partnership.models import (
+    Activity,
+    Agreement,
+    Appointment,
+    Article,
+    ArticleLink,
+    Citation,
+    Country,
+    Delivery,
+    Event,
+    Membership,
+    Order,
+    Organization,
+    Participation,
+    Partnership,
+    Person,
+    Place,
+    Programme,
+    ProgrammeParticipant,
+    Quote,
+    Source,
+    Status,
+    System,
+    Tag,
+    Variant,
+)
+
+_counter = itertools.count(1)
+_codes = itertools.cycle(a + b for a, b in itertools.product(string.ascii_uppercase, repeat=2))
+
+
+def n() -> int:
+    return next(_counter)
+
+
+def published(**kwargs):
+    return {"status": Status.PUBLISHED} | kwargs
+
+
+def country(**kwargs):
+    code = next(_codes)
+    while Country.objects.filter(code=code).exists():
+        code = next(_codes)
+    return Country.objects.create(
+        **published(code=code, slug=f"country-{code.lower()}", name=f"Country {code}") | kwargs
+    )
+
+
+def source(**kwargs):
+    i = n()
+    return Source.objects.create(
+        **published(
+            slug=f"source-{i}",
+            title=f"Source {i}",
+            publisher="Publisher",
+            url=f"https://example.org/{i}",
+        )
+        | kwargs
+    )
+
+
+def cite(record, **kwargs):
+    kwargs.setdefault("source", source())
+    return Citation.objects.create(content_object=record, **kwargs)
+
+
+def organization(**kwargs):
+    i = n()
+    kwargs.setdefault("country", country())
+    return Organization.objects.create(
+        **published(slug=f"org-{i}", name=f"Organization {i}", kind="unit") | kwargs
+    )
+
+
+def person(**kwargs):
+    i = n()
+    kwargs.setdefault("country", country())
+    return Person.objects.create(
+        **published(slug=f"person-{i}", name=f"Person {i}", rank="Colonel") | kwargs
+    )
+
+
+def appointment(**kwargs):
+    kwargs.setdefault("person", person())
+    kwargs.setdefault("organization", organization())
+    return Appointment.objects.create(**{"title": f"Post {n()}"} | kwargs)
+
+
+def partnership(**kwargs):
+    i = n()
+    return Partnership.objects.create(
+        **published(slug=f"partnership-{i}", name=f"Partnership {i}") | kwargs
+    )
+
+
+def membership(**kwargs):
+    kwargs.setdefault("partnership", partnership())
+    kwargs.setdefault("country", country())
+    return Membership.objects.create(**{"role": Membership.Role.MEMBER} | kwargs)
+
+
+def agreement(**kwargs):
+    i = n()
+    kwargs.setdefault("partnership", partnership())
+    return Agreement.objects.create(
+        **published(slug=f"agreement-{i}", title=f"Agreement {i}", kind=Agreement.Kind.TRANCHE)
+        | kwargs
+    )
+
+
+def programme(**kwargs):
+    i = n()
+    kwargs.setdefault("lead_organization", organization())
+    return Programme.objects.create(
+        **published(slug=f"programme-{i}", name=f"Programme {i}") | kwargs
+    )
+
+
+def programme_participant(**kwargs):
+    kwargs.setdefault("programme", programme())
+    kwargs.setdefault("country", country())
+    return ProgrammeParticipant.objects.create(**{"role": "partner"} | kwargs)
+
+
+def system(**kwargs):
+    i = n()
+    kwargs.setdefault("programme", programme())
+    return System.objects.create(
+        **published(slug=f"system-{i}", name=f"System {i}", category=System.Category.OTHER) | kwargs
+    )
+
+
+def variant(**kwargs):
+    i = n()
+    kwargs.setdefault("system", system())
+    return Variant.objects.create(**{"slug": f"variant-{i}", "name": f"Variant {i}"} | kwargs)
+
+
+def order(**kwargs):
+    i = n()
+    kwargs.setdefault("buyer", country())
+    kwargs.setdefault("system", system())
+    kwargs.setdefault("agreement", agreement())
+    return Order.objects.create(
+        **published(slug=f"order-{i}", quantity=100, ordered_on=datetime.date(2020, 1, 1)) | kwargs
+    )
+
+
+def delivery(**kwargs):
+    kwargs.setdefault("order", order())
+    kwargs.setdefault("recipient", organization())
+    day = datetime.date(2021, 1, 1) + datetime.timedelta(days=n())
+    return Delivery.objects.create(**{"delivered_on": day, "quantity": 1} | kwargs)
+
+
+def place(**kwargs):
+    i = n()
+    kwargs.setdefault("country", country())
+    return Place.objects.create(**{"slug": f"place-{i}", "name": f"Place {i}"} | kwargs)
+
+
+def activity(**kwargs):
+    i = n()
+    kwargs.setdefault("place", place())
+    kwargs.setdefault("country", country())
+    return Activity.objects.create(
+        **published(slug=f"activity-{i}", name=f"Activity {i}", kind=Activity.Kind.EXERCISE)
+        | kwargs
+    )
+
+
+def participation(**kwargs):
+    kwargs.setdefault("activity", activity())
+    kwargs.setdefault("organization", organization())
+    kwargs.setdefault("commander", person())
+    return Participation.objects.create(**{"role": Participation.Role.PARTICIPANT} | kwargs)
+
+
+def tag(**kwargs):
+    i = n()
+    return Tag.objects.create(**{"slug": f"tag-{i}", "name": f"Tag {i}"} | kwargs)
+
+
+def article(**kwargs):
+    i = n()
+    return Article.objects.create(
+        **published(
+            slug=f"article-{i}", title=f"Article {i}", published_on=datetime.date(2025, 1, 1)
+        )
+        | kwargs
+    )
+
+
+def article_link(**kwargs):
+    kwargs.setdefault("article", article())
+    target = kwargs.pop("target", None) or system()
+    return ArticleLink.objects.create(
+        content_type=ContentType.objects.get_for_model(target), object_id=target.pk, **kwargs
+    )
+
+
+def quote(**kwargs):
+    i = n()
+    kwargs.setdefault("person", person())
+    return Quote.objects.create(**published(slug=f"quote-{i}", text=f"Quote {i}") | kwargs)
+
+
+def event(**kwargs):
+    i = n()
+    kwargs.setdefault("place", place())
+    kwargs.setdefault("partnership", partnership())
+    return Event.objects.create(
+        **published(
+            slug=f"event-{i}", title=f"Event {i}", kind="meeting", date=datetime.date(2022, 1, 1)
+        )
+        | kwargs
+    )
+
+
+def citation(**kwargs):
+    return cite(kwargs.pop("record", None) or organization(), **kwargs)
+
+
+FACTORIES = {
+    Activity: activity,
+    Agreement: agreement,
+    Appointment: appointment,
+    Article: article,
+    ArticleLink: article_link,
+    Citation: citation,
+    Country: country,
+    Delivery: delivery,
+    Event: event,
+    Membership: membership,
+    Order: order,
+    Organization: organization,
+    Participation: participation,
+    Partnership: partnership,
+    Person: person,
+    Place: place,
+    Programme: programme,
+    ProgrammeParticipant: programme_participant,
+    Quote: quote,
+    Source: source,
+    System: system,
+    Tag: tag,
+    Variant: variant,
+}
+
+
+def make(model, **kwargs):
+    """A new row of `model` with all its relations filled, cited when it is a fact."""
+    record = FACTORIES[model](**kwargs)
+    if hasattr(record, "citations"):
+        cite(record)
+    return record
