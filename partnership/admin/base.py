@@ -106,9 +106,44 @@ class HasSourceFilter(admin.SimpleListFilter):
         return queryset
 
 
+GROUPS = {
+    "uncertainty": ["is_estimate", "is_disputed", "uncertainty"],
+    "publication": ["status", "publish_at"],
+    "history": ["created_at", "updated_at"],
+}
+
+
 class RecordAdmin(EfficientFormMixin, admin.ModelAdmin):
     list_per_page = 50
     readonly_fields = ["created_at", "updated_at"]
+
+    def get_fieldsets(self, request, obj=None):
+        """The record's own fields first, each partial date beside its precision; then
+        uncertainty, publication and history."""
+        if self.fieldsets:
+            return super().get_fieldsets(request, obj)
+        fields = self.get_fields(request, obj)
+        grouped = {name for names in GROUPS.values() for name in names}
+        main = []
+        for name in fields:
+            if name in grouped or name.endswith("_precision"):
+                continue
+            precision = f"{name}_precision"
+            main.append((name, precision) if precision in fields else name)
+        fieldsets = [(None, {"fields": main})]
+        titles = {
+            "uncertainty": _("Uncertainty"),
+            "publication": _("Publication"),
+            "history": _("History"),
+        }
+        for group, names in GROUPS.items():
+            present = [name for name in names if name in fields]
+            if present:
+                options = {"fields": [tuple(present)]}
+                if group == "history":
+                    options["classes"] = ["collapse"]
+                fieldsets.append((titles[group], options))
+        return fieldsets
 
 
 class FactAdmin(RecordAdmin):
