@@ -20,6 +20,7 @@ from django.db import models, transaction
 
 from .dates import PartialDate
 from .models import (
+    RECORD_TYPES,
     Activity,
     Agreement,
     Appointment,
@@ -49,20 +50,6 @@ from .models import (
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "camo.yaml"
 
 FACT_KEYS = {"sources", "estimate", "disputed", "uncertainty"}
-LINK_TARGETS = {
-    "partnership": Partnership,
-    "agreement": Agreement,
-    "programme": Programme,
-    "system": System,
-    "order": Order,
-    "activity": Activity,
-    "organization": Organization,
-    "person": Person,
-    "country": Country,
-    "event": Event,
-    "quote": Quote,
-    "article": Article,
-}
 
 
 class DatasetError(Exception):
@@ -459,11 +446,11 @@ class Loader:
             where = f"{path}.links[{index}]"
             self.keys(item, where, {"type", "target"})
             kind, _, slug = str(item["target"]).partition(":")
-            if kind not in LINK_TARGETS or not slug:
+            if kind not in RECORD_TYPES or not slug:
                 raise DatasetError(
-                    f"{where}.target: {item['target']!r} is not MODEL:slug with MODEL in {', '.join(LINK_TARGETS)}."
+                    f"{where}.target: {item['target']!r} is not MODEL:slug with MODEL in {', '.join(RECORD_TYPES)}."
                 )
-            model = LINK_TARGETS[kind]
+            model = RECORD_TYPES[kind]
             target = (
                 self.country(slug, where)
                 if model is Country

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .models import RECORD_TYPES
 
 app_name = "partnership"
 
@@ -12,6 +13,6 @@ urlpatterns = [
             views.RecordDetailView.as_view(model=model),
             name=name,
         )
-        for name, model in views.DETAIL_MODELS.items()
+        for name, model in RECORD_TYPES.items()
     ),
 ]

@@ -4,21 +4,7 @@ from django.shortcuts import render
 from django.views.generic import DetailView
 
 from .dates import partial_date_accessors
-from .models import (
-    Activity,
-    Agreement,
-    Article,
-    Country,
-    Event,
-    Order,
-    Organization,
-    Partnership,
-    Person,
-    Programme,
-    Quote,
-    Source,
-    System,
-)
+from .models import Activity, Agreement, Article, Order, Partnership, Programme, Source, System
 
 
 def home(request):
@@ -74,19 +60,3 @@ def record_facts(record):
         if name == "summary" or value in (None, "", {}):
             continue
         yield field.verbose_name, value
-
-
-DETAIL_MODELS = {
-    "partnership": Partnership,
-    "agreement": Agreement,
-    "programme": Programme,
-    "system": System,
-    "order": Order,
-    "activity": Activity,
-    "organization": Organization,
-    "person": Person,
-    "country": Country,
-    "event": Event,
-    "quote": Quote,
-    "article": Article,
-}

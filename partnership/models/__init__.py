@@ -12,7 +12,25 @@ from .base import Citation, Fact, PublicationQuerySet, Publishable, Source, Stat
 from .content import Article, ArticleLink, Event, Quote, Tag
 from .equipment import Delivery, Order, System, Variant, check_deliveries_fit
 
+# The record types readers reach at /<type>/<slug>/, keyed by the name used in URLs and in the
+# dataset's typed links.
+RECORD_TYPES = {
+    "partnership": Partnership,
+    "agreement": Agreement,
+    "programme": Programme,
+    "system": System,
+    "order": Order,
+    "activity": Activity,
+    "organization": Organization,
+    "person": Person,
+    "country": Country,
+    "event": Event,
+    "quote": Quote,
+    "article": Article,
+}
+
 __all__ = [
+    "RECORD_TYPES",
     "Activity",
     "Agreement",
     "Appointment",
