@@ -2,8 +2,9 @@
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 
-from .models import Citation, Fact
+from .models import Citation, Fact, Source
 
 
 def fact_models() -> list[type[Fact]]:
@@ -34,3 +35,65 @@ def unsourced_records() -> list:
         ).values("object_id")
         missing.extend(model.objects.exclude(pk__in=cited))
     return missing
+
+
+class Bibliography:
+    """The numbered list of published sources behind the records shown on one page.
+
+    Sources are numbered in the order the records are given, so the main record's sources come
+    first. One query, whatever the number of records.
+    """
+
+    def __init__(self, records):
+        records = [record for record in records if record is not None]
+        ids_by_type: dict[int, set[int]] = {}
+        for record in records:
+            content_type = ContentType.objects.get_for_model(type(record))
+            ids_by_type.setdefault(content_type.pk, set()).add(record.pk)
+        condition = Q(pk__in=[])
+        for content_type_id, ids in ids_by_type.items():
+            condition |= Q(content_type_id=content_type_id, object_id__in=ids)
+        citations = list(
+            Citation.objects.filter(condition, source__in=Source.objects.published())
+            .select_related("source")
+            .order_by("pk")
+        )
+        by_record: dict[tuple[int, int], list[Citation]] = {}
+        for citation in citations:
+            by_record.setdefault((citation.content_type_id, citation.object_id), []).append(
+                citation
+            )
+        self.entries: list[dict] = []
+        self._numbers: dict[int, int] = {}
+        self._refs: dict[tuple[int, int], list[int]] = {}
+        for record in records:
+            key = (ContentType.objects.get_for_model(type(record)).pk, record.pk)
+            for citation in by_record.get(key, []):
+                number = self._numbers.get(citation.source_id)
+                if number is None:
+                    number = self._numbers[citation.source_id] = len(self.entries) + 1
+                    self.entries.append({"number": number, "source": citation.source, "claims": []})
+                if citation.claimed_value:
+                    claim = (
+                        f"{citation.field}: {citation.claimed_value}"
+                        if citation.field
+                        else citation.claimed_value
+                    )
+                    claims = self.entries[number - 1]["claims"]
+                    if claim not in claims:
+                        claims.append(claim)
+                refs = self._refs.setdefault(key, [])
+                if number not in refs:
+                    refs.append(number)
+
+    def refs(self, record) -> list[int]:
+        if record is None:
+            return []
+        key = (ContentType.objects.get_for_model(type(record)).pk, record.pk)
+        return sorted(self._refs.get(key, []))
+
+    def __len__(self):
+        return len(self.entries)
+
+    def __bool__(self):
+        return bool(self.entries)

@@ -8,6 +8,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelatio
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -125,6 +126,9 @@ class Source(Publishable):
 
     def __str__(self):
         return f"{self.publisher}: {self.title}" if self.publisher else self.title
+
+    def get_absolute_url(self):
+        return reverse("partnership:source", kwargs={"slug": self.slug})
 
     def clean(self):
         normalize_partial_dates(self)

@@ -1,0 +1,271 @@
+"""The chronology, derived from the dated records themselves (never typed in twice)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .dates import PartialDate, Precision
+from .models import (
+    Activity,
+    Agreement,
+    Appointment,
+    Delivery,
+    Event,
+    Membership,
+    Order,
+    Organization,
+    Programme,
+)
+
+KINDS = {
+    "agreement": gettext_lazy("Agreements"),
+    "order": gettext_lazy("Orders"),
+    "delivery": gettext_lazy("Deliveries"),
+    "activity": gettext_lazy("Exercises and operations"),
+    "event": gettext_lazy("Events"),
+    "appointment": gettext_lazy("Appointments"),
+    "membership": gettext_lazy("Memberships"),
+    "programme": gettext_lazy("Programmes"),
+    "organization": gettext_lazy("Organizations"),
+}
+
+
+@dataclass
+class Entry:
+    when: PartialDate
+    kind: str
+    title: str
+    record: object
+    url: str | None = None
+    countries: set[str] = field(default_factory=set)
+
+    @property
+    def kind_label(self):
+        return KINDS[self.kind]
+
+    @property
+    def is_uncertain(self) -> bool:
+        return bool(
+            getattr(self.record, "is_estimate", False) or getattr(self.record, "is_disputed", False)
+        )
+
+
+def _count(quantity, name):
+    return _("%(quantity)s × %(system)s") % {"quantity": quantity, "system": name}
+
+
+def _agreements(country):
+    queryset = Agreement.objects.published().prefetch_related("parties")
+    if country:
+        queryset = queryset.filter(parties=country)
+    for agreement in queryset:
+        codes = {party.code for party in agreement.parties.all()}
+        url = agreement.get_absolute_url()
+        if agreement.signed:
+            yield Entry(
+                agreement.signed,
+                "agreement",
+                _("%(title)s signed") % {"title": agreement},
+                agreement,
+                url,
+                codes,
+            )
+        if agreement.in_force:
+            yield Entry(
+                agreement.in_force,
+                "agreement",
+                _("%(title)s enters into force") % {"title": agreement},
+                agreement,
+                url,
+                codes,
+            )
+
+
+def _orders(country):
+    queryset = Order.objects.published().exclude(ordered_on=None).select_related("buyer", "system")
+    if country:
+        queryset = queryset.filter(buyer=country)
+    for order in queryset:
+        title = _("%(buyer)s orders %(count)s") % {
+            "buyer": order.buyer.name,
+            "count": _count(order.quantity, order.system.name),
+        }
+        yield Entry(
+            order.ordered, "order", title, order, order.get_absolute_url(), {order.buyer.code}
+        )
+
+
+def _deliveries(country):
+    queryset = Delivery.objects.published().select_related("order__buyer", "order__system")
+    if country:
+        queryset = queryset.filter(order__buyer=country)
+    for delivery in queryset:
+        order = delivery.order
+        if delivery.quantity:
+            what = _count(delivery.quantity, order.system.name)
+        else:
+            what = _("%(system)s (number not disclosed)") % {"system": order.system.name}
+        title = _("%(buyer)s receives %(what)s") % {"buyer": order.buyer.name, "what": what}
+        yield Entry(
+            delivery.delivered,
+            "delivery",
+            title,
+            delivery,
+            order.get_absolute_url(),
+            {order.buyer.code},
+        )
+
+
+def _activities(country):
+    queryset = Activity.objects.published().exclude(start=None).select_related("country")
+    queryset = queryset.prefetch_related(
+        "participations__country", "participations__organization__country"
+    )
+    if country:
+        queryset = queryset.filter(
+            Q(country=country)
+            | Q(participations__country=country)
+            | Q(participations__organization__country=country)
+        ).distinct()
+    for activity in queryset:
+        codes = {activity.country.code} if activity.country else set()
+        for participation in activity.participations.all():
+            participant_country = participation.country or (
+                participation.organization.country if participation.organization else None
+            )
+            if participant_country:
+                codes.add(participant_country.code)
+        title = activity.name
+        if activity.is_cancelled:
+            title = _("%(name)s (cancelled)") % {"name": activity.name}
+        yield Entry(
+            activity.started, "activity", title, activity, activity.get_absolute_url(), codes
+        )
+
+
+def _events(country):
+    queryset = Event.objects.published().prefetch_related("countries")
+    if country:
+        queryset = queryset.filter(countries=country)
+    for event in queryset:
+        codes = {c.code for c in event.countries.all()}
+        yield Entry(event.when, "event", event.title, event, event.get_absolute_url(), codes)
+
+
+def _appointments(country):
+    queryset = (
+        Appointment.objects.published()
+        .exclude(start=None)
+        .select_related("person__country", "organization")
+    )
+    if country:
+        queryset = queryset.filter(Q(person__country=country) | Q(organization__country=country))
+    for appointment in queryset:
+        person = appointment.person
+        title = _("%(person)s becomes %(title)s (%(organization)s)") % {
+            "person": person.name,
+            "title": appointment.title,
+            "organization": appointment.organization.short_name or appointment.organization.name,
+        }
+        codes = {person.country.code} if person.country else set()
+        yield Entry(
+            appointment.started, "appointment", title, appointment, person.get_absolute_url(), codes
+        )
+
+
+def _memberships(country):
+    queryset = (
+        Membership.objects.published().exclude(since=None).select_related("country", "partnership")
+    )
+    if country:
+        queryset = queryset.filter(country=country)
+    for membership in queryset:
+        title = _("%(country)s joins %(partnership)s (%(role)s)") % {
+            "country": membership.country.name,
+            "partnership": membership.partnership,
+            "role": membership.get_role_display().lower(),
+        }
+        yield Entry(
+            membership.joined,
+            "membership",
+            title,
+            membership,
+            membership.partnership.get_absolute_url(),
+            {membership.country.code},
+        )
+
+
+def _programmes(country):
+    queryset = (
+        Programme.objects.published()
+        .exclude(launched_on=None)
+        .prefetch_related("participants__country")
+    )
+    if country:
+        queryset = queryset.filter(participants__country=country).distinct()
+    for programme in queryset:
+        codes = {p.country.code for p in programme.participants.all()}
+        yield Entry(
+            programme.launched,
+            "programme",
+            _("%(name)s programme launched") % {"name": programme.name},
+            programme,
+            programme.get_absolute_url(),
+            codes,
+        )
+
+
+def _organizations(country):
+    queryset = Organization.objects.published().exclude(founded_on=None).select_related("country")
+    if country:
+        queryset = queryset.filter(country=country)
+    for organization in queryset:
+        codes = {organization.country.code} if organization.country else set()
+        yield Entry(
+            organization.founded,
+            "organization",
+            _("%(name)s created") % {"name": organization.name},
+            organization,
+            organization.get_absolute_url(),
+            codes,
+        )
+
+
+SOURCES = {
+    "agreement": _agreements,
+    "order": _orders,
+    "delivery": _deliveries,
+    "activity": _activities,
+    "event": _events,
+    "appointment": _appointments,
+    "membership": _memberships,
+    "programme": _programmes,
+    "organization": _organizations,
+}
+
+
+def build(*, kinds=None, country=None) -> list[Entry]:
+    """Every published dated fact of the given kinds (all by default), about `country` if given,
+    in chronological order."""
+    entries = []
+    for kind in kinds or SOURCES:
+        entries.extend(SOURCES[kind](country))
+    return sorted(entries, key=lambda entry: (entry.when.sort_key(), entry.kind, entry.title))
+
+
+def period_label(when: PartialDate) -> str:
+    if when.precision == Precision.DECADE:
+        return str(when)
+    return str(when.value.year)
+
+
+def by_period(entries: list[Entry]) -> list[tuple[str, list[Entry]]]:
+    return [
+        (label, list(group))
+        for label, group in groupby(entries, key=lambda entry: period_label(entry.when))
+    ]

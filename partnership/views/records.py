@@ -1,0 +1,720 @@
+"""Public pages of the records: lists and details, published records only."""
+
+import datetime
+from collections import defaultdict
+
+from django import forms
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.prefetch import GenericPrefetch
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import timeline
+from ..charts import Series, delivery_chart
+from ..models import (
+    RECORD_TYPES,
+    Activity,
+    Agreement,
+    Appointment,
+    Article,
+    ArticleLink,
+    Citation,
+    Country,
+    Delivery,
+    Event,
+    Membership,
+    Order,
+    Organization,
+    Participation,
+    Partnership,
+    Person,
+    Programme,
+    ProgrammeParticipant,
+    Quote,
+    Source,
+    System,
+    Tag,
+    Variant,
+)
+from ..sourcing import Bibliography, fact_querysets
+from . import structured
+from .common import PublishedDetailView, PublishedListView, YearField, clean_filters
+
+
+def key_figures(orders) -> list[dict]:
+    """Ordered and delivered quantities per buyer and system, from orders annotated with_delivered."""
+    figures: dict[tuple, dict] = {}
+    for order in orders:
+        if order.order_status == Order.Status.CANCELLED:
+            continue
+        key = (order.buyer.code, order.system_id)
+        row = figures.setdefault(
+            key,
+            {
+                "country": order.buyer,
+                "system": order.system,
+                "ordered": 0,
+                "approved": 0,
+                "delivered": 0,
+                "uncertain": False,
+            },
+        )
+        if order.order_status == Order.Status.APPROVED:
+            row["approved"] += order.quantity
+        else:
+            row["ordered"] += order.quantity
+        row["delivered"] += order.delivered
+        row["uncertain"] |= order.is_disputed or order.is_estimate
+    return sorted(
+        figures.values(), key=lambda row: (row["country"].name, -row["ordered"], -row["approved"])
+    )
+
+
+def home(request):
+    orders = Order.objects.published().with_delivered().select_related("buyer", "system")
+    today = timezone.localdate()
+    # Single activities and editions of a series, not the series themselves.
+    activities = (
+        Activity.objects.published()
+        .exclude(start=None)
+        .filter(editions=None)
+        .select_related("place", "country")
+    )
+    entries = timeline.build()
+    context = {
+        "partnership": Partnership.objects.published().order_by("pk").first(),
+        "figures": key_figures(orders),
+        "news": Article.objects.published()[:4],
+        "recent": list(activities.filter(start__lte=today).order_by("-start")[:4]),
+        "upcoming": list(activities.filter(start__gt=today).order_by("start")[:4]),
+        "milestones": [
+            entry for entry in entries if entry.kind in {"agreement", "order", "delivery"}
+        ][-6:],
+        "og_type": "website",
+    }
+    if context["partnership"]:
+        context["structured_data"] = structured.organization_like(request, context["partnership"])
+    return render(request, "partnership/home.html", context)
+
+
+# The partnership, agreements, programmes -------------------------------------------------------
+
+
+class PartnershipDetail(PublishedDetailView):
+    model = Partnership
+    template_name = "partnership/partnership_detail.html"
+
+    def get_context_data(self, **kwargs):
+        partnership = self.object
+        self.memberships = list(
+            Membership.objects.published()
+            .filter(partnership=partnership)
+            .select_related("country", "through")
+        )
+        self.agreements = list(
+            Agreement.objects.published()
+            .filter(partnership=partnership)
+            .select_related("parent")
+            .prefetch_related(
+                Prefetch("parties", Country.objects.published()),
+                Prefetch("signatories", Person.objects.published()),
+            )
+        )
+        self.programmes = list(
+            Programme.objects.published()
+            .select_related("lead_organization")
+            .prefetch_related(Prefetch("systems", System.objects.published()))
+        )
+        return super().get_context_data(
+            memberships=self.memberships,
+            agreements=self.agreements,
+            programmes=self.programmes,
+            **kwargs,
+        )
+
+    def cited_records(self, context):
+        return [self.object, *self.memberships, *self.agreements, *self.programmes]
+
+    def structured_data(self):
+        return structured.organization_like(self.request, self.object)
+
+
+class PartnershipList(PublishedListView):
+    model = Partnership
+    template_name = "partnership/partnership_list.html"
+
+
+class AgreementDetail(PublishedDetailView):
+    model = Agreement
+    template_name = "partnership/agreement_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("partnership", "parent")
+
+    def get_context_data(self, **kwargs):
+        self.orders = list(
+            Order.objects.published()
+            .filter(agreement=self.object)
+            .with_delivered()
+            .select_related("buyer", "system")
+        )
+        return super().get_context_data(
+            parties=Country.objects.published().filter(agreements=self.object),
+            signatories=Person.objects.published().filter(agreements_signed=self.object),
+            tranches=Agreement.objects.published().filter(parent=self.object),
+            orders=self.orders,
+            **kwargs,
+        )
+
+    def cited_records(self, context):
+        return [self.object, *self.orders]
+
+
+class ProgrammeDetail(PublishedDetailView):
+    model = Programme
+    template_name = "partnership/programme_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("lead_organization")
+
+    def get_context_data(self, **kwargs):
+        self.participants = list(
+            ProgrammeParticipant.objects.published()
+            .filter(programme=self.object)
+            .select_related("country")
+        )
+        return super().get_context_data(
+            participants=self.participants,
+            systems=System.objects.published().filter(programme=self.object),
+            **kwargs,
+        )
+
+    def cited_records(self, context):
+        return [self.object, *self.participants]
+
+
+# Systems and orders ---------------------------------------------------------------------------
+
+
+class SystemFilter(forms.Form):
+    category = forms.ChoiceField(required=False, choices=[("", ""), *System.Category.choices])
+
+
+class SystemList(PublishedListView):
+    model = System
+    template_name = "partnership/system_list.html"
+
+    def get_queryset(self):
+        self.filters = clean_filters(self.request, SystemFilter)
+        queryset = super().get_queryset().select_related("programme")
+        if self.filters["category"]:
+            queryset = queryset.filter(category=self.filters["category"])
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        systems = {system.pk for system in context["object_list"]}
+        orders = (
+            Order.objects.published()
+            .filter(system__in=systems)
+            .with_delivered()
+            .select_related("buyer", "system")
+        )
+        figures = defaultdict(list)
+        for row in key_figures(orders):
+            figures[row["system"].pk].append(row)
+        context["rows"] = [(system, figures[system.pk]) for system in context["object_list"]]
+        context["categories"] = System.Category.choices
+        context["filters"] = self.filters
+        return context
+
+
+class SystemDetail(PublishedDetailView):
+    model = System
+    template_name = "partnership/system_detail.html"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("programme")
+            .prefetch_related(Prefetch("manufacturers", Organization.objects.published()))
+        )
+
+    def get_context_data(self, **kwargs):
+        system = self.object
+        self.variants = list(Variant.objects.published().filter(system=system))
+        self.orders = list(
+            Order.objects.published()
+            .filter(system=system)
+            .with_delivered()
+            .select_related("buyer", "system", "variant", "agreement")
+            .prefetch_related(
+                Prefetch("deliveries", Delivery.objects.published().order_by("delivered_on"))
+            )
+        )
+        self.deliveries = [delivery for order in self.orders for delivery in order.deliveries.all()]
+        return super().get_context_data(
+            variants=self.variants,
+            orders=self.orders,
+            figures=key_figures(self.orders),
+            chart=self.chart(system, self.orders),
+            **kwargs,
+        )
+
+    @staticmethod
+    def chart(system, orders):
+        by_buyer: dict[str, Series] = {}
+        for order in orders:
+            if (
+                order.order_status in (Order.Status.CANCELLED, Order.Status.APPROVED)
+                or not order.ordered_on
+            ):
+                continue
+            series = by_buyer.setdefault(
+                order.buyer.name, Series(label=order.buyer.name, ordered=[], delivered=[])
+            )
+            series.ordered.append((order.ordered_on, order.quantity))
+            series.delivered.extend((d.delivered_on, d.quantity) for d in order.deliveries.all())
+        return delivery_chart(
+            list(by_buyer.values()),
+            title=_("%(system)s: ordered and delivered over time") % {"system": system.name},
+            today=timezone.localdate(),
+        )
+
+    def cited_records(self, context):
+        return [self.object, *self.variants, *self.orders, *self.deliveries]
+
+    def structured_data(self):
+        return structured.product(self.request, self.object)
+
+
+class OrderDetail(PublishedDetailView):
+    model = Order
+    template_name = "partnership/order_detail.html"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .with_delivered()
+            .select_related(
+                "buyer", "system", "variant", "agreement", "contracting_authority", "supplier"
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        self.deliveries = list(
+            Delivery.objects.published().filter(order=self.object).select_related("recipient")
+        )
+        return super().get_context_data(deliveries=self.deliveries, **kwargs)
+
+    def cited_records(self, context):
+        return [self.object, *self.deliveries]
+
+
+# Activities --------------------------------------------------------------------------------------
+
+
+class ActivityFilter(forms.Form):
+    kind = forms.ChoiceField(required=False, choices=[("", ""), *Activity.Kind.choices])
+    year = YearField()
+    country = forms.ModelChoiceField(
+        required=False, queryset=Country.objects.published(), to_field_name="code"
+    )
+
+
+def related_articles(record, *, limit=5):
+    """Published articles linked to `record`."""
+    content_type = ContentType.objects.get_for_model(type(record))
+    links = ArticleLink.objects.filter(content_type=content_type, object_id=record.pk)
+    return Article.objects.published().filter(links__in=links).distinct()[:limit]
+
+
+class ActivityList(PublishedListView):
+    model = Activity
+    template_name = "partnership/activity_list.html"
+
+    def get_queryset(self):
+        self.filters = clean_filters(self.request, ActivityFilter)
+        queryset = super().get_queryset().select_related("place", "country", "parent")
+        if self.filters["kind"]:
+            queryset = queryset.filter(kind=self.filters["kind"])
+        if self.filters["year"]:
+            year = self.filters["year"]
+            queryset = queryset.filter(start__lte=datetime.date(year, 12, 31)).filter(
+                Q(end__gte=datetime.date(year, 1, 1))
+                | Q(end=None, start__gte=datetime.date(year, 1, 1))
+            )
+        if self.filters["country"]:
+            country = self.filters["country"]
+            queryset = queryset.filter(
+                Q(country=country)
+                | Q(participations__country=country)
+                | Q(participations__organization__country=country)
+            ).distinct()
+        return queryset.order_by("-start", "name")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            kinds=Activity.Kind.choices,
+            countries=Country.objects.published(),
+            filters=self.filters,
+            **kwargs,
+        )
+
+
+class ActivityDetail(PublishedDetailView):
+    model = Activity
+    template_name = "partnership/activity_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("place__country", "country", "parent")
+
+    def get_context_data(self, **kwargs):
+        self.participations = list(
+            Participation.objects.published()
+            .filter(activity=self.object)
+            .select_related("organization__country", "country", "commander")
+        )
+        return super().get_context_data(
+            participations=self.participations,
+            editions=Activity.objects.published().filter(parent=self.object),
+            articles=related_articles(self.object),
+            **kwargs,
+        )
+
+    def cited_records(self, context):
+        return [self.object, *self.participations]
+
+    def structured_data(self):
+        return structured.event(self.request, self.object)
+
+
+# Organizations, people, countries ----------------------------------------------------------------
+
+
+class OrganizationList(PublishedListView):
+    model = Organization
+    template_name = "partnership/organization_list.html"
+    paginate_by = None
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("country")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        organizations = list(context["object_list"])
+        visible = {organization.pk for organization in organizations}
+        children = defaultdict(list)
+        roots = []
+        for organization in organizations:
+            if organization.parent_id in visible:
+                children[organization.parent_id].append(organization)
+            else:
+                roots.append(organization)
+
+        def tree(nodes):
+            return [(node, tree(children[node.pk])) for node in nodes]
+
+        context["tree"] = tree(roots)
+        return context
+
+
+class OrganizationDetail(PublishedDetailView):
+    model = Organization
+    template_name = "partnership/organization_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("country", "parent")
+
+    def get_context_data(self, **kwargs):
+        organization = self.object
+        parent = organization.parent if organization.parent_id else None
+        if parent and not Organization.objects.published().filter(pk=parent.pk).exists():
+            parent = None
+        self.appointments = list(
+            Appointment.objects.published()
+            .filter(organization=organization)
+            .select_related("person")
+        )
+        self.participations = list(
+            Participation.objects.published()
+            .filter(organization=organization)
+            .select_related("activity")
+        )
+        return super().get_context_data(
+            parent=parent,
+            children=Organization.objects.published().filter(parent=organization),
+            appointments=self.appointments,
+            participations=self.participations,
+            systems=System.objects.published().filter(manufacturers=organization),
+            **kwargs,
+        )
+
+    def cited_records(self, context):
+        return [self.object, *self.appointments, *self.participations]
+
+    def structured_data(self):
+        return structured.organization_like(self.request, self.object)
+
+
+class PersonList(PublishedListView):
+    model = Person
+    template_name = "partnership/person_list.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("country")
+
+
+class PersonDetail(PublishedDetailView):
+    model = Person
+    template_name = "partnership/person_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("country")
+
+    def get_context_data(self, **kwargs):
+        self.appointments = list(
+            Appointment.objects.published()
+            .filter(person=self.object)
+            .select_related("organization")
+        )
+        self.quotes = list(
+            Quote.objects.published().filter(person=self.object).select_related("article")
+        )
+        return super().get_context_data(
+            appointments=self.appointments,
+            quotes=self.quotes,
+            agreements=Agreement.objects.published().filter(signatories=self.object),
+            **kwargs,
+        )
+
+    def cited_records(self, context):
+        return [self.object, *self.appointments, *self.quotes]
+
+    def structured_data(self):
+        return structured.person(self.request, self.object, self.appointments)
+
+
+class CountryList(PublishedListView):
+    model = Country
+    template_name = "partnership/country_list.html"
+
+
+class CountryDetail(PublishedDetailView):
+    model = Country
+    template_name = "partnership/country_detail.html"
+
+    def get_context_data(self, **kwargs):
+        country = self.object
+        self.orders = list(
+            Order.objects.published()
+            .filter(buyer=country)
+            .with_delivered()
+            .select_related("buyer", "system", "agreement")
+        )
+        self.memberships = list(
+            Membership.objects.published()
+            .filter(country=country)
+            .select_related("partnership", "through")
+        )
+        self.programmes = list(
+            ProgrammeParticipant.objects.published()
+            .filter(country=country)
+            .select_related("programme")
+        )
+        activities = (
+            Activity.objects.published()
+            .filter(
+                Q(country=country)
+                | Q(participations__country=country)
+                | Q(participations__organization__country=country)
+            )
+            .distinct()
+            .select_related("place")
+            .order_by("start")
+        )
+        return super().get_context_data(
+            orders=self.orders,
+            figures=key_figures(self.orders) if self.orders else [],
+            memberships=self.memberships,
+            programmes=self.programmes,
+            activities=activities,
+            **kwargs,
+        )
+
+    def cited_records(self, context):
+        return [*self.memberships, *self.programmes, *self.orders]
+
+
+# News, quotes, events ----------------------------------------------------------------------------
+
+
+class NewsFilter(forms.Form):
+    tag = forms.ModelChoiceField(required=False, queryset=Tag.objects.all(), to_field_name="slug")
+    year = YearField()
+
+
+class ArticleList(PublishedListView):
+    model = Article
+    template_name = "partnership/article_list.html"
+    paginate_by = 20
+
+    def get_queryset(self):
+        self.filters = clean_filters(self.request, NewsFilter)
+        queryset = super().get_queryset().prefetch_related("tags")
+        if self.filters["tag"]:
+            queryset = queryset.filter(tags=self.filters["tag"])
+        if self.filters["year"]:
+            queryset = queryset.filter(published_on__year=self.filters["year"])
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            filters=self.filters,
+            tags=Tag.objects.filter(articles__in=Article.objects.published()).distinct(),
+            **kwargs,
+        )
+
+
+def related_content(article, *, limit=6) -> list[Article]:
+    """Explicit picks first, then published articles sharing the most links and tags."""
+    picks = list(Article.objects.published().filter(pk__in=article.related.values("pk")))
+    links = article.links.values_list("content_type_id", "object_id")
+    link_match = Q(pk__in=[])
+    for content_type_id, object_id in links:
+        link_match |= Q(links__content_type_id=content_type_id, links__object_id=object_id)
+    shared = (
+        Article.objects.published()
+        .exclude(pk=article.pk)
+        .exclude(pk__in=[pick.pk for pick in picks])
+        .annotate(
+            shared_links=Count("links", filter=link_match, distinct=True),
+            shared_tags=Count("tags", filter=Q(tags__in=article.tags.all()), distinct=True),
+        )
+        .filter(Q(shared_links__gt=0) | Q(shared_tags__gt=0))
+        .order_by("-shared_links", "-shared_tags", "-published_on")
+    )
+    return (picks + list(shared[:limit]))[:limit]
+
+
+class ArticleDetail(PublishedDetailView):
+    model = Article
+    template_name = "partnership/article_detail.html"
+
+    def get_context_data(self, **kwargs):
+        article = self.object
+        links = (
+            ArticleLink.objects.published()
+            .filter(article=article)
+            .prefetch_related(
+                GenericPrefetch(
+                    "target", [model.objects.published() for model in RECORD_TYPES.values()]
+                )
+            )
+        )
+        targets = [(link, link.target) for link in links if link.target is not None]
+        return super().get_context_data(
+            tags=article.tags.all(),
+            about=targets,
+            quotes=Quote.objects.published().filter(article=article).select_related("person"),
+            related=related_content(article),
+            **kwargs,
+        )
+
+    def structured_data(self):
+        return structured.news_article(self.request, self.object)
+
+
+class QuoteDetail(PublishedDetailView):
+    model = Quote
+    template_name = "partnership/quote_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("person", "article")
+
+    def structured_data(self):
+        return structured.quotation(self.request, self.object)
+
+
+class EventDetail(PublishedDetailView):
+    model = Event
+    template_name = "partnership/event_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("place__country", "partnership")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            countries=Country.objects.published().filter(events=self.object), **kwargs
+        )
+
+    def structured_data(self):
+        return structured.event(self.request, self.object)
+
+
+# Timeline and sources ----------------------------------------------------------------------------
+
+
+class TimelineFilter(forms.Form):
+    kind = forms.MultipleChoiceField(required=False, choices=list(timeline.KINDS.items()))
+    country = forms.ModelChoiceField(
+        required=False, queryset=Country.objects.published(), to_field_name="code"
+    )
+
+
+def timeline_page(request):
+    filters = clean_filters(request, TimelineFilter)
+    entries = timeline.build(kinds=filters["kind"] or None, country=filters["country"])
+    return render(
+        request,
+        "partnership/timeline.html",
+        {
+            "periods": timeline.by_period(entries),
+            "count": len(entries),
+            "kinds": list(timeline.KINDS.items()),
+            "countries": Country.objects.published(),
+            "filters": filters,
+            "bibliography": Bibliography([entry.record for entry in entries]),
+        },
+    )
+
+
+class SourceList(PublishedListView):
+    model = Source
+    template_name = "partnership/source_list.html"
+    paginate_by = 100
+
+    def get_queryset(self):
+        return (
+            super().get_queryset().annotate(cited=Count("citations")).order_by("publisher", "title")
+        )
+
+
+class SourceDetail(PublishedDetailView):
+    model = Source
+    template_name = "partnership/source_detail.html"
+
+    def get_context_data(self, **kwargs):
+        citations = Citation.objects.filter(source=self.object).prefetch_related(
+            GenericPrefetch("content_object", [q.published() for q in fact_querysets()])
+        )
+        cited = [c for c in citations if c.content_object is not None]
+        return super().get_context_data(citations=cited, **kwargs)
+
+    def cited_records(self, context):
+        return []
+
+
+def methodology(request):
+    return render(
+        request,
+        "partnership/methodology.html",
+        {
+            "source_count": Source.objects.published().count(),
+            "citation_count": Citation.objects.count(),
+        },
+    )

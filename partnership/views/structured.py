@@ -1,0 +1,119 @@
+"""schema.org JSON-LD for public pages (NewsArticle, Event, Person, Organization, Quotation)."""
+
+
+def _url(request, record):
+    return request.build_absolute_uri(record.get_absolute_url())
+
+
+def _partial(value):
+    return value.isoformat() if value else None
+
+
+def _clean(data: dict) -> dict:
+    return {key: value for key, value in data.items() if value not in (None, "", [], {})}
+
+
+def organization_like(request, record):
+    return _clean(
+        {
+            "@context": "https://schema.org",
+            "@type": "Organization",
+            "name": getattr(record, "name", str(record)),
+            "alternateName": getattr(record, "short_name", "") or getattr(record, "acronym", ""),
+            "description": record.summary,
+            "url": _url(request, record),
+            "foundingDate": _partial(getattr(record, "founded", None)),
+        }
+    )
+
+
+def product(request, system):
+    return _clean(
+        {
+            "@context": "https://schema.org",
+            "@type": "Product",
+            "name": str(system),
+            "category": system.get_category_display(),
+            "description": system.summary or system.role,
+            "url": _url(request, system),
+        }
+    )
+
+
+def event(request, record):
+    place = getattr(record, "place", None)
+    start = getattr(record, "started", None) or getattr(record, "when", None)
+    return _clean(
+        {
+            "@context": "https://schema.org",
+            "@type": "Event",
+            "name": getattr(record, "name", None) or record.title,
+            "description": record.summary,
+            "startDate": _partial(start),
+            "endDate": _partial(getattr(record, "ended", None)),
+            "eventStatus": "https://schema.org/EventCancelled"
+            if getattr(record, "is_cancelled", False)
+            else "https://schema.org/EventScheduled",
+            "location": _clean(
+                {
+                    "@type": "Place",
+                    "name": place.name,
+                    "geo": _clean(
+                        {
+                            "@type": "GeoCoordinates",
+                            "latitude": str(place.latitude) if place.latitude is not None else None,
+                            "longitude": str(place.longitude)
+                            if place.longitude is not None
+                            else None,
+                        }
+                    ),
+                }
+            )
+            if place
+            else None,
+            "url": _url(request, record),
+        }
+    )
+
+
+def person(request, record, appointments):
+    return _clean(
+        {
+            "@context": "https://schema.org",
+            "@type": "Person",
+            "name": record.name,
+            "honorificPrefix": record.rank,
+            "description": record.summary,
+            "nationality": record.country.name if record.country else None,
+            "jobTitle": [appointment.title for appointment in appointments],
+            "url": _url(request, record),
+        }
+    )
+
+
+def news_article(request, article):
+    return _clean(
+        {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": article.title,
+            "description": article.standfirst,
+            "inLanguage": article.language,
+            "datePublished": _partial(article.published),
+            "url": _url(request, article),
+        }
+    )
+
+
+def quotation(request, quote):
+    return _clean(
+        {
+            "@context": "https://schema.org",
+            "@type": "Quotation",
+            "text": quote.text,
+            "inLanguage": quote.language,
+            "spokenByCharacter": {"@type": "Person", "name": quote.person.name},
+            "dateCreated": _partial(quote.said),
+            "url": _url(request, quote),
+        }
+    )
