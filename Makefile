@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test check pytest install messages migrate load superuser clean
+.PHONY: run test check pytest install messages migrate load superuser clean schemathesis
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
@@ -43,10 +43,16 @@ check: install
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# The browser tests inject axe-core from npm (package.json); they skip without it, except on CI.
 pytest: install
+	@if [ ! -d node_modules/axe-core ] && command -v npm >/dev/null; then npm ci --no-audit --no-fund; fi
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: check pytest
 
 clean:
 	rm -rf $(VENV) var
+
+# Property-based tests of the API against its live OpenAPI schema (every operation, every check).
+schemathesis: install
+	.ci/schemathesis

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.decorators.cache import cache_page
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from partnership.sitemaps import SITEMAPS
 from partnership.views.pages import robots_txt
@@ -12,9 +13,14 @@ admin.site.site_title = "CaMo knowledge base"
 admin.site.index_title = "Curation"
 
 handler400 = "partnership.views.bad_request"
+handler404 = "partnership.views.page_not_found"
+handler500 = "partnership.views.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("partnership.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("robots.txt", robots_txt, name="robots"),
     path(
         "sitemap.xml",

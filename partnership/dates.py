@@ -72,6 +72,10 @@ class PartialDate:
             return value.replace(month=12, day=31)
         return datetime.date(value.year + 9, 12, 31)
 
+    @property
+    def precision_name(self) -> str:
+        return self.precision.name.lower()
+
     def isoformat(self) -> str:
         if self.precision == Precision.DAY:
             return self.value.isoformat()

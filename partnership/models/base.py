@@ -48,6 +48,18 @@ class PublicationQuerySet(models.QuerySet):
         """Rows readers may see, now or at `at`. Every public read goes through here."""
         return self.filter(publication_q(self.model, now=at or timezone.now()))
 
+    def visible_to(self, user):
+        """Everything for staff allowed to view this kind of record; published rows for others."""
+        opts = self.model._meta
+        if (
+            user is not None
+            and user.is_active
+            and user.is_staff
+            and user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
+        ):
+            return self
+        return self.published()
+
 
 class Timestamped(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -4,12 +4,20 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, Sum
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..dates import PartialDateAccessor, precision_field
 from .actors import Country, Organization
 from .agreements import Agreement, Currency, Programme
-from .base import Fact, PublicationQuerySet, Publishable, Timestamped, positive_constraint
+from .base import (
+    Fact,
+    PublicationQuerySet,
+    Publishable,
+    Timestamped,
+    positive_constraint,
+    publication_q,
+)
 
 
 class System(Publishable, Fact):
@@ -97,9 +105,15 @@ class Variant(Timestamped, Fact):
 
 class OrderQuerySet(PublicationQuerySet):
     def with_delivered(self):
-        """Annotate `delivered_quantity`: the sum of known delivered quantities (0 if none)."""
+        """Annotate `delivered_quantity`: the sum of the disclosed quantities of the deliveries
+        readers may see (0 if none)."""
+        visible = Q(deliveries__recipient=None) | publication_q(
+            Organization, now=timezone.now(), prefix="deliveries__recipient__"
+        )
         return self.annotate(
-            delivered_quantity=models.functions.Coalesce(Sum("deliveries__quantity"), 0)
+            delivered_quantity=models.functions.Coalesce(
+                Sum("deliveries__quantity", filter=visible), 0
+            )
         )
 
 
@@ -233,7 +247,7 @@ class Delivery(Timestamped, Fact):
     summary = models.TextField(_("summary"), blank=True)
 
     delivered = PartialDateAccessor("delivered_on")
-    publication_requires = ("order",)
+    publication_requires = ("order", "recipient")
 
     objects = PublicationQuerySet.as_manager()
 

@@ -1,4 +1,4 @@
-from .common import bad_request
+from .common import bad_request, page_not_found, server_error
 from .records import (
     ActivityDetail,
     ActivityList,
@@ -51,5 +51,7 @@ __all__ = [
     "bad_request",
     "home",
     "methodology",
+    "page_not_found",
+    "server_error",
     "timeline_page",
 ]

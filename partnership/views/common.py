@@ -4,8 +4,10 @@ from django import forms
 from django.core.exceptions import BadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.generic import DetailView, ListView
 
+from ..api.errors import api_not_found, api_server_error
 from ..sourcing import Bibliography
 
 
@@ -57,3 +59,15 @@ class PublishedListView(ListView):
 def bad_request(request, exception):
     message = str(exception) if exception else ""
     return render(request, "400.html", {"message": message}, status=400)
+
+
+def page_not_found(request, exception):
+    if request.path.startswith("/api/"):
+        return api_not_found(request, exception)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return api_server_error(request)
+    return defaults.server_error(request)

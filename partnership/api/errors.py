@@ -1,0 +1,45 @@
+"""One JSON error format for the whole API:
+{"error": {"status": 400, "code": "invalid", "message": "...", "fields": {"year": ["..."]}}}"""
+
+from django.http import JsonResponse
+from rest_framework import exceptions
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def error_body(status, code, message, fields=None):
+    error = {"status": status, "code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def exception_handler(exc, context):
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        names = ", ".join(detail)
+        response.data = error_body(
+            response.status_code, "invalid", f"Invalid value for: {names}.", detail
+        )
+    else:
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
+        code = codes if isinstance(codes, str) else CODES.get(response.status_code, "error")
+        response.data = error_body(response.status_code, code, str(getattr(exc, "detail", exc)))
+    return response
+
+
+CODES = {404: "not_found", 403: "permission_denied", 401: "not_authenticated"}
+
+
+def api_not_found(request, exception=None):
+    return JsonResponse(
+        error_body(404, "not_found", f"No API resource at {request.path}."), status=404
+    )
+
+
+def api_server_error(request):
+    return JsonResponse(
+        error_body(500, "server_error", "Server error; it has been logged."), status=500
+    )

@@ -1,0 +1,288 @@
+"""Filter sets of the API lists. A malformed value is a 400 naming the parameter; an unknown
+slug or code simply matches nothing."""
+
+import django_filters as filters
+from django import forms
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
+
+from ..models import (
+    Activity,
+    Agreement,
+    Article,
+    Country,
+    Event,
+    Membership,
+    Order,
+    Organization,
+    Partnership,
+    Person,
+    Programme,
+    Quote,
+    Source,
+    System,
+    Tag,
+)
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """`ordering` on a field the list cannot be sorted by is a 400, not silently ignored."""
+
+    def get_schema_operation_parameters(self, view):
+        fields = list(getattr(view, "ordering_fields", None) or [])
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": "Sort by this field; prefix with - for descending order.",
+                "schema": {"type": "string", "enum": [*fields, *(f"-{field}" for field in fields)]},
+            }
+        ]
+
+    def get_ordering(self, request, queryset, view):
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            fields = [param.strip() for param in params.split(",") if param.strip()]
+            valid = {
+                name for name, _label in self.get_valid_fields(queryset, view, {"request": request})
+            }
+            unknown = [field for field in fields if field.lstrip("-") not in valid]
+            if unknown:
+                raise ValidationError(
+                    {
+                        self.ordering_param: [
+                            f"Cannot sort by {', '.join(unknown)}; use one of: {', '.join(sorted(valid))}."
+                        ]
+                    }
+                )
+        return super().get_ordering(request, queryset, view)
+
+
+class IntegerFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+@extend_schema_field({"type": "integer", "minimum": 1000, "maximum": 9999})
+class YearFilter(IntegerFilter):
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1000, max_value=9999, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": 2**31 - 1})
+class QuantityFilter(IntegerFilter):
+    def __init__(self, **kwargs):
+        super().__init__(min_value=0, max_value=2**31 - 1, **kwargs)
+
+
+def year_filter(**kwargs):
+    return YearFilter(**kwargs)
+
+
+class StrictFilterSet(filters.FilterSet):
+    """A typed parameter given empty (`?year=`) is refused rather than ignored."""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for name, value in self.data.items():
+            field = self.filters.get(name)
+            if value == "" and field is not None and not isinstance(field, filters.CharFilter):
+                self.form.add_error(name, "This parameter cannot be empty.")
+                valid = False
+        return valid
+
+
+def code(field_name, **kwargs):
+    return filters.CharFilter(field_name=field_name, lookup_expr="iexact", **kwargs)
+
+
+def slug(field_name, **kwargs):
+    return filters.CharFilter(field_name=field_name, **kwargs)
+
+
+class CountryFilter(StrictFilterSet):
+    class Meta:
+        model = Country
+        fields = []
+
+
+class TagFilter(StrictFilterSet):
+    class Meta:
+        model = Tag
+        fields = []
+
+
+class SourceFilter(StrictFilterSet):
+    kind = filters.ChoiceFilter(choices=Source.Kind.choices)
+    language = filters.CharFilter()
+    publisher = filters.CharFilter(lookup_expr="icontains")
+    published_after = filters.DateFilter(field_name="published_on", lookup_expr="gte")
+    published_before = filters.DateFilter(field_name="published_on", lookup_expr="lte")
+
+    class Meta:
+        model = Source
+        fields = []
+
+
+class OrganizationFilter(StrictFilterSet):
+    kind = filters.ChoiceFilter(choices=Organization.Kind.choices)
+    country = code("country__code", help_text="ISO country code, e.g. BE.")
+    parent = slug("parent__slug", help_text="Slug of the parent organization.")
+
+    class Meta:
+        model = Organization
+        fields = []
+
+
+class PersonFilter(StrictFilterSet):
+    country = code("country__code", help_text="ISO country code, e.g. BE.")
+    organization = slug(
+        "appointments__organization__slug",
+        distinct=True,
+        help_text="Slug of an organization the person held a post in.",
+    )
+
+    class Meta:
+        model = Person
+        fields = []
+
+
+class PartnershipFilter(StrictFilterSet):
+    country = code(
+        "memberships__country__code", distinct=True, help_text="ISO code of a member country."
+    )
+
+    class Meta:
+        model = Partnership
+        fields = []
+
+
+class MembershipFilter(StrictFilterSet):
+    partnership = slug("partnership__slug")
+    country = code("country__code", help_text="ISO country code, e.g. LU.")
+    role = filters.ChoiceFilter(choices=Membership.Role.choices)
+
+    class Meta:
+        model = Membership
+        fields = []
+
+
+class AgreementFilter(StrictFilterSet):
+    partnership = slug("partnership__slug")
+    kind = filters.ChoiceFilter(choices=Agreement.Kind.choices)
+    country = code("parties__code", distinct=True, help_text="ISO code of a party.")
+    signed_after = filters.DateFilter(field_name="signed_on", lookup_expr="gte")
+    signed_before = filters.DateFilter(field_name="signed_on", lookup_expr="lte")
+
+    class Meta:
+        model = Agreement
+        fields = []
+
+
+class ProgrammeFilter(StrictFilterSet):
+    country = code(
+        "participants__country__code",
+        distinct=True,
+        help_text="ISO code of a participating country.",
+    )
+
+    class Meta:
+        model = Programme
+        fields = []
+
+
+class SystemFilter(StrictFilterSet):
+    category = filters.ChoiceFilter(choices=System.Category.choices)
+    programme = slug("programme__slug")
+    manufacturer = slug("manufacturers__slug", distinct=True, help_text="Slug of a manufacturer.")
+
+    class Meta:
+        model = System
+        fields = []
+
+
+class OrderFilter(StrictFilterSet):
+    country = code("buyer__code", help_text="ISO code of the buyer, e.g. BE.")
+    system = slug("system__slug")
+    category = filters.ChoiceFilter(field_name="system__category", choices=System.Category.choices)
+    agreement = slug("agreement__slug")
+    status = filters.ChoiceFilter(field_name="order_status", choices=Order.Status.choices)
+    disputed = filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_disputed",
+        help_text="true: only orders whose sources disagree.",
+    )
+    ordered_after = filters.DateFilter(field_name="ordered_on", lookup_expr="gte")
+    ordered_before = filters.DateFilter(field_name="ordered_on", lookup_expr="lte")
+    min_quantity = QuantityFilter(field_name="quantity", lookup_expr="gte")
+
+    class Meta:
+        model = Order
+        fields = []
+
+    def filter_disputed(self, queryset, name, value):
+        return queryset.filter(is_disputed=value == "true")
+
+
+class ActivityFilter(StrictFilterSet):
+    kind = filters.ChoiceFilter(choices=Activity.Kind.choices)
+    country = filters.CharFilter(
+        method="filter_country", help_text="ISO code of the host or of a participant."
+    )
+    year = year_filter(method="filter_year", help_text="Activities under way during that year.")
+    parent = slug("parent__slug", help_text="Slug of the series or operation.")
+    start_after = filters.DateFilter(field_name="start", lookup_expr="gte")
+    start_before = filters.DateFilter(field_name="start", lookup_expr="lte")
+
+    class Meta:
+        model = Activity
+        fields = []
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(
+            Q(country__code__iexact=value)
+            | Q(participations__country__code__iexact=value)
+            | Q(participations__organization__country__code__iexact=value)
+        ).distinct()
+
+    def filter_year(self, queryset, name, value):
+        year = int(value)
+        return queryset.filter(start__year__lte=year).filter(
+            Q(end__year__gte=year) | Q(end=None, start__year=year)
+        )
+
+
+class QuoteFilter(StrictFilterSet):
+    person = slug("person__slug")
+    article = slug("article__slug")
+    language = filters.CharFilter()
+
+    class Meta:
+        model = Quote
+        fields = []
+
+
+class ArticleFilter(StrictFilterSet):
+    tag = slug("tags__slug", distinct=True)
+    year = year_filter(field_name="published_on", lookup_expr="year")
+    language = filters.CharFilter()
+    published_after = filters.DateFilter(field_name="published_on", lookup_expr="gte")
+    published_before = filters.DateFilter(field_name="published_on", lookup_expr="lte")
+
+    class Meta:
+        model = Article
+        fields = []
+
+
+class EventFilter(StrictFilterSet):
+    kind = filters.ChoiceFilter(choices=Event.Kind.choices)
+    country = code("countries__code", distinct=True, help_text="ISO code of a country concerned.")
+    partnership = slug("partnership__slug")
+    date_after = filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_before = filters.DateFilter(field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = Event
+        fields = []

@@ -1,0 +1,127 @@
+"""CSV exports: one row per record, the same fields as the JSON, flattened."""
+
+import csv
+import io
+import json
+
+from rest_framework import serializers
+from rest_framework.renderers import BaseRenderer
+
+from .serializers import CitationSerializer, PartialDateField
+
+_TYPES = {
+    serializers.IntegerField: "integer",
+    serializers.DecimalField: "number",
+    serializers.FloatField: "number",
+    serializers.BooleanField: "boolean",
+    serializers.DateTimeField: "datetime",
+    serializers.DateField: "date",
+}
+
+
+def _kind(field) -> str:
+    for klass, kind in _TYPES.items():
+        if isinstance(field, klass):
+            return kind
+    return "string"
+
+
+def csv_columns(serializer) -> list[tuple[str, str, object]]:
+    """(column, Frictionless type, extractor) for each CSV column of a list serializer's rows."""
+    columns = []
+    for name, field in serializer.fields.items():
+        if isinstance(field, PartialDateField):
+            columns.append(
+                (name, "string", lambda row, name=name: (row.get(name) or {}).get("value"))
+            )
+            columns.append(
+                (
+                    f"{name}_precision",
+                    "string",
+                    lambda row, name=name: (row.get(name) or {}).get("precision"),
+                )
+            )
+        elif isinstance(field, serializers.ListSerializer) and isinstance(
+            field.child, CitationSerializer
+        ):
+            columns.append(
+                (
+                    "sources",
+                    "string",
+                    lambda row, name=name: " ".join(
+                        c["source"]["slug"] for c in row.get(name) or []
+                    ),
+                )
+            )
+        elif isinstance(
+            field, serializers.ListSerializer | serializers.DictField | serializers.Serializer
+        ) or (isinstance(field, serializers.SerializerMethodField) and name == "about"):
+            columns.append(
+                (
+                    name,
+                    "object",
+                    lambda row, name=name: json.dumps(row.get(name), ensure_ascii=False),
+                )
+            )
+        elif isinstance(field, serializers.ManyRelatedField | serializers.ListField):
+            columns.append(
+                (
+                    name,
+                    "string",
+                    lambda row, name=name: " ".join(str(v) for v in row.get(name) or []),
+                )
+            )
+        else:
+            columns.append((name, _kind(field), lambda row, name=name: row.get(name)))
+    return columns
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        renderer_context = renderer_context or {}
+        response = renderer_context.get("response")
+        columns = renderer_context.get("csv_columns")
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        if columns is None and isinstance(data, list):
+            # A list without a serializer (the timeline): one column per key of its rows.
+            keys = list(dict.fromkeys(key for row in data for key in row))
+            columns = [(key, "string", lambda row, key=key: _flat(row.get(key))) for key in keys]
+        if columns is None or (response is not None and response.status_code >= 400):
+            # Not a list (an error or a single record): a two-column key/value table.
+            writer.writerow(["key", "value"])
+            for key, value in (data or {}).items():
+                writer.writerow(
+                    [
+                        key,
+                        json.dumps(value, ensure_ascii=False)
+                        if isinstance(value, dict | list)
+                        else value,
+                    ]
+                )
+            return buffer.getvalue().encode(self.charset)
+        rows = data["results"] if isinstance(data, dict) and "results" in data else data
+        writer.writerow([name for name, _kind, _extract in columns])
+        for row in rows:
+            writer.writerow([_cell(extract(row)) for _name, _kind, extract in columns])
+        return buffer.getvalue().encode(self.charset)
+
+
+def _flat(value):
+    if isinstance(value, dict) and "value" in value:
+        return value["value"]
+    if isinstance(value, list):
+        return " ".join(str(item) for item in value)
+    return value
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value

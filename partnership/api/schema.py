@@ -1,0 +1,65 @@
+"""Schema post-processing: document the error answers every operation can give."""
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["status", "code", "message"],
+            "properties": {
+                "status": {"type": "integer"},
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": {}},
+            },
+        }
+    },
+}
+
+ERRORS = {
+    "400": "Invalid input: the `fields` member names each bad parameter or field.",
+    "401": "Authentication required (writes need a token or a session).",
+    "403": "Not allowed: the account lacks the permission.",
+    "404": "No such record, or not published.",
+    "406": "The requested format is not available.",
+    "429": "Too many requests; retry after the delay in Retry-After.",
+}
+
+
+def _error(description):
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def add_error_responses(result, generator, request, public):
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for status, description in ERRORS.items():
+                operation["responses"].setdefault(status, _error(description))
+            operation["responses"].setdefault(
+                "414",
+                {
+                    "description": "The address is too long for the server.",
+                    "content": {"text/html": {"schema": {"type": "string"}}},
+                },
+            )
+            # Reading needs no account: anonymous clients see published records.
+            security = operation.get("security")
+            if method in ("get", "head") and security and {} not in security:
+                security.append({})
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if (
+                    parameter.get("in") == "query"
+                    and schema.get("type") == "string"
+                    and "enum" not in schema
+                ):
+                    schema.setdefault("maxLength", 100)
+                    schema.setdefault("pattern", "^[^\\x00]*$")
+    return result

@@ -1,0 +1,628 @@
+"""API representations. Every nested list is prefetched by the views: no query per row."""
+
+import copy
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse as django_reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..dates import PartialDate, Precision
+from ..models import (
+    Activity,
+    Agreement,
+    Appointment,
+    Article,
+    Citation,
+    Country,
+    Delivery,
+    Event,
+    Membership,
+    Order,
+    Organization,
+    Participation,
+    Partnership,
+    Person,
+    Place,
+    Programme,
+    ProgrammeParticipant,
+    Quote,
+    Source,
+    System,
+    Tag,
+    Variant,
+)
+
+PARTIAL_DATE_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "description": (
+        "A date known to the day, month, year or decade. `value` is YYYY-MM-DD, YYYY-MM, YYYY "
+        "or YYY0s; when writing, give that string (or this object)."
+    ),
+    "properties": {
+        "value": {"type": "string", "example": "2019-06-21"},
+        "precision": {
+            "type": "string",
+            "enum": ["day", "month", "year", "decade"],
+            "readOnly": True,
+        },
+        "start": {"type": "string", "format": "date", "readOnly": True},
+        "end": {"type": "string", "format": "date", "readOnly": True},
+        "display": {"type": "string", "readOnly": True, "example": "21 juin 2019"},
+    },
+    "required": ["value"],
+}
+
+
+@extend_schema_field(PARTIAL_DATE_SCHEMA)
+class PartialDateField(serializers.Field):
+    """The pair `<field>` / `<field>_precision` as one value."""
+
+    def __init__(self, field_name, **kwargs):
+        self.date_field = field_name
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(source="*", **kwargs)
+
+    def to_representation(self, instance):
+        value = getattr(instance, self.date_field)
+        if value is None:
+            return None
+        partial = PartialDate(value, getattr(instance, f"{self.date_field}_precision"))
+        return {
+            "value": partial.isoformat(),
+            "precision": partial.precision_name,
+            "start": partial.value.isoformat(),
+            "end": partial.end.isoformat(),
+            "display": partial.display(),
+        }
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            data = data.get("value")
+        if data in (None, ""):
+            return {self.date_field: None, f"{self.date_field}_precision": Precision.DAY}
+        try:
+            partial = PartialDate.parse(str(data))
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from error
+        return {self.date_field: partial.value, f"{self.date_field}_precision": partial.precision}
+
+    def validate_empty_values(self, data):
+        # source="*" fields are skipped when absent; null clears the date.
+        if data is serializers.empty:
+            raise serializers.SkipField()
+        if data is None:
+            return True, {self.date_field: None, f"{self.date_field}_precision": Precision.DAY}
+        return False, data
+
+
+class SourceSummarySerializer(serializers.ModelSerializer):
+    published = PartialDateField("published_on", read_only=True)
+    html_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Source
+        fields = ["slug", "title", "publisher", "url", "url_incomplete", "published", "html_url"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_html_url(self, source):
+        return absolute(self.context, source.get_absolute_url())
+
+
+class CitationSerializer(serializers.ModelSerializer):
+    source = SourceSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Citation
+        fields = ["source", "field", "claimed_value", "locator", "excerpt"]
+
+
+class PlainHyperlink(serializers.HyperlinkedIdentityField):
+    """A link to the record's JSON, without the ?format= of the current request (e.g. CSV)."""
+
+    def get_url(self, obj, view_name, request, format):
+        path = django_reverse(
+            view_name, kwargs={self.lookup_url_kwarg: getattr(obj, self.lookup_field)}
+        )
+        return request.build_absolute_uri(path) if request else path
+
+
+def absolute(context, path):
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request else path
+
+
+class FactFields(serializers.Serializer):
+    """Uncertainty and citations, shared by every fact-bearing record."""
+
+    is_estimate = serializers.BooleanField(required=False)
+    is_disputed = serializers.BooleanField(required=False)
+    uncertainty = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    citations = CitationSerializer(many=True, read_only=True)
+
+
+class ChildSerializer(FactFields, serializers.ModelSerializer):
+    """A child row shown inside its parent (deliveries in an order, appointments in a person)."""
+
+
+class ModelRulesMixin:
+    """Run the model's own validation (clean(), constraints) on the instance about to be saved,
+    and report its errors under the API's field names."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        many = {field.name for field in model._meta.many_to_many}
+        instance = copy.copy(self.instance) if self.instance is not None else model()
+        for name, value in attrs.items():
+            if name not in many:
+                setattr(instance, name, value)
+        api_names = {
+            field.date_field: name
+            for name, field in self.fields.items()
+            if isinstance(field, PartialDateField)
+        }
+        try:
+            instance.full_clean(exclude=[*many, "citations"], validate_unique=False)
+        except DjangoValidationError as error:
+            if not hasattr(error, "error_dict"):
+                raise serializers.ValidationError({"non_field_errors": error.messages}) from error
+            raise serializers.ValidationError(
+                {
+                    api_names.get(name.removesuffix("_precision"), name): messages
+                    for name, messages in error.message_dict.items()
+                }
+            ) from error
+        return attrs
+
+
+class RecordSerializer(ModelRulesMixin, serializers.ModelSerializer):
+    """A public record: its API URL, its public page, and its publication state."""
+
+    api_url = PlainHyperlink(view_name="api:placeholder", lookup_field="slug")
+    html_url = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(
+        choices=Source._meta.get_field("status").choices, required=False
+    )
+    publish_at = serializers.DateTimeField(required=False, allow_null=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    record_fields = ["api_url", "html_url", "slug", "status", "publish_at", "updated_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["api_url"].view_name = f"api:{self.Meta.model._meta.model_name}-detail"
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_html_url(self, record):
+        return absolute(self.context, record.get_absolute_url())
+
+
+class FactRecordSerializer(FactFields, RecordSerializer):
+    pass
+
+
+def slug_of(model, **kwargs):
+    if kwargs.get("read_only"):
+        kwargs.setdefault("allow_null", True)
+    else:
+        kwargs.setdefault("queryset", model.objects.all())
+    return serializers.SlugRelatedField(slug_field="slug", **kwargs)
+
+
+def country_code(**kwargs):
+    if kwargs.get("read_only"):
+        kwargs.setdefault("allow_null", True)
+    else:
+        kwargs.setdefault("queryset", Country.objects.all())
+    return serializers.SlugRelatedField(slug_field="code", **kwargs)
+
+
+FACT = ["is_estimate", "is_disputed", "uncertainty", "citations"]
+
+
+class CountrySerializer(RecordSerializer):
+    class Meta:
+        model = Country
+        fields = [*RecordSerializer.record_fields, "code", "name", "summary"]
+
+
+class TagSerializer(serializers.ModelSerializer):
+    api_url = PlainHyperlink(view_name="api:tag-detail", lookup_field="slug")
+
+    class Meta:
+        model = Tag
+        fields = ["api_url", "slug", "name"]
+
+
+class SourceSerializer(RecordSerializer):
+    published = PartialDateField("published_on")
+
+    class Meta:
+        model = Source
+        fields = [
+            *RecordSerializer.record_fields,
+            "title",
+            "publisher",
+            "url",
+            "url_incomplete",
+            "language",
+            "kind",
+            "published",
+            "retrieved_on",
+            "notes",
+        ]
+
+
+class OrganizationSerializer(FactRecordSerializer):
+    country = country_code(required=False, allow_null=True)
+    parent = slug_of(Organization, required=False, allow_null=True)
+    founded = PartialDateField("founded_on")
+
+    class Meta:
+        model = Organization
+        fields = [
+            *RecordSerializer.record_fields,
+            "name",
+            "short_name",
+            "kind",
+            "country",
+            "parent",
+            "founded",
+            "location",
+            "summary",
+            *FACT,
+        ]
+
+
+class AppointmentSerializer(ChildSerializer):
+    organization = slug_of(Organization, read_only=True)
+    start = PartialDateField("start", read_only=True)
+    end = PartialDateField("end", read_only=True)
+
+    class Meta:
+        model = Appointment
+        fields = ["organization", "title", "start", "end", *FACT]
+
+
+class PersonSerializer(FactRecordSerializer):
+    country = country_code(required=False, allow_null=True)
+    appointments = AppointmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Person
+        fields = [
+            *RecordSerializer.record_fields,
+            "name",
+            "rank",
+            "country",
+            "summary",
+            "appointments",
+            *FACT,
+        ]
+
+
+class MembershipSerializer(ModelRulesMixin, FactFields, serializers.ModelSerializer):
+    api_url = PlainHyperlink(view_name="api:membership-detail")
+    partnership = slug_of(Partnership)
+    country = country_code()
+    through = country_code(required=False, allow_null=True)
+    since = PartialDateField("since")
+    until = PartialDateField("until")
+
+    class Meta:
+        model = Membership
+        fields = [
+            "api_url",
+            "id",
+            "partnership",
+            "country",
+            "role",
+            "through",
+            "since",
+            "until",
+            *FACT,
+        ]
+
+
+class PartnershipSerializer(FactRecordSerializer):
+    memberships = MembershipSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Partnership
+        fields = [
+            *RecordSerializer.record_fields,
+            "name",
+            "acronym",
+            "summary",
+            "objectives",
+            "memberships",
+            *FACT,
+        ]
+
+
+class AgreementSerializer(FactRecordSerializer):
+    partnership = slug_of(Partnership)
+    parent = slug_of(Agreement, required=False, allow_null=True)
+    signed = PartialDateField("signed_on")
+    in_force = PartialDateField("in_force_on")
+    signatories = slug_of(Person, many=True, required=False)
+    parties = country_code(many=True, required=False)
+
+    class Meta:
+        model = Agreement
+        fields = [
+            *RecordSerializer.record_fields,
+            "partnership",
+            "title",
+            "short_title",
+            "official_title",
+            "kind",
+            "parent",
+            "signed",
+            "signed_at",
+            "in_force",
+            "signatories",
+            "parties",
+            "amount",
+            "currency",
+            "summary",
+            *FACT,
+        ]
+
+
+class ProgrammeParticipantSerializer(ChildSerializer):
+    country = country_code(read_only=True)
+    joined = PartialDateField("joined_on", read_only=True)
+
+    class Meta:
+        model = ProgrammeParticipant
+        fields = ["country", "role", "joined", *FACT]
+
+
+class ProgrammeSerializer(FactRecordSerializer):
+    launched = PartialDateField("launched_on")
+    lead_organization = slug_of(Organization, required=False, allow_null=True)
+    participants = ProgrammeParticipantSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Programme
+        fields = [
+            *RecordSerializer.record_fields,
+            "name",
+            "launched",
+            "lead_organization",
+            "summary",
+            "participants",
+            *FACT,
+        ]
+
+
+class VariantSerializer(ChildSerializer):
+    class Meta:
+        model = Variant
+        fields = ["slug", "name", "designation", "summary", *FACT]
+
+
+class SystemSerializer(FactRecordSerializer):
+    programme = slug_of(Programme, required=False, allow_null=True)
+    manufacturers = slug_of(Organization, many=True, required=False)
+    variants = VariantSerializer(many=True, read_only=True)
+    specifications = serializers.DictField(child=serializers.CharField(), required=False)
+
+    class Meta:
+        model = System
+        fields = [
+            *RecordSerializer.record_fields,
+            "name",
+            "designation",
+            "category",
+            "role",
+            "programme",
+            "manufacturers",
+            "specifications",
+            "summary",
+            "variants",
+            *FACT,
+        ]
+
+
+class DeliverySerializer(ChildSerializer):
+    delivered = PartialDateField("delivered_on", read_only=True)
+    recipient = slug_of(Organization, read_only=True)
+
+    class Meta:
+        model = Delivery
+        fields = ["delivered", "quantity", "recipient", "summary", *FACT]
+
+
+class OrderSerializer(FactRecordSerializer):
+    buyer = country_code()
+    system = slug_of(System)
+    variant = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    ordered = PartialDateField("ordered_on")
+    agreement = slug_of(Agreement, required=False, allow_null=True)
+    contracting_authority = slug_of(Organization, required=False, allow_null=True)
+    supplier = slug_of(Organization, required=False, allow_null=True)
+    delivered_quantity = serializers.IntegerField(
+        read_only=True, help_text="Sum of the disclosed delivered quantities."
+    )
+    deliveries = DeliverySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            *RecordSerializer.record_fields,
+            "buyer",
+            "system",
+            "variant",
+            "quantity",
+            "ordered",
+            "order_status",
+            "agreement",
+            "contracting_authority",
+            "supplier",
+            "amount",
+            "currency",
+            "expected_delivery",
+            "summary",
+            "delivered_quantity",
+            "deliveries",
+            *FACT,
+        ]
+
+
+class PlaceSerializer(serializers.ModelSerializer):
+    country = country_code(read_only=True)
+
+    class Meta:
+        model = Place
+        fields = ["slug", "name", "country", "latitude", "longitude"]
+
+
+class ParticipationSerializer(ChildSerializer):
+    organization = slug_of(Organization, read_only=True)
+    country = country_code(read_only=True)
+    commander = slug_of(Person, read_only=True)
+
+    class Meta:
+        model = Participation
+        fields = ["organization", "country", "role", "strength", "description", "commander", *FACT]
+
+
+class ActivitySerializer(FactRecordSerializer):
+    parent = slug_of(Activity, required=False, allow_null=True)
+    start = PartialDateField("start")
+    end = PartialDateField("end")
+    place = PlaceSerializer(read_only=True, allow_null=True)
+    country = country_code(required=False, allow_null=True)
+    participations = ParticipationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Activity
+        fields = [
+            *RecordSerializer.record_fields,
+            "name",
+            "kind",
+            "parent",
+            "edition",
+            "start",
+            "end",
+            "place",
+            "location",
+            "country",
+            "strength",
+            "is_cancelled",
+            "summary",
+            "participations",
+            *FACT,
+        ]
+
+
+class QuoteSerializer(FactRecordSerializer):
+    person = slug_of(Person)
+    said = PartialDateField("said_on")
+    article = slug_of(Article, required=False, allow_null=True)
+
+    class Meta:
+        model = Quote
+        fields = [
+            *RecordSerializer.record_fields,
+            "text",
+            "language",
+            "person",
+            "said",
+            "occasion",
+            "article",
+            *FACT,
+        ]
+
+
+class ArticleLinkSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    type = serializers.CharField(help_text="Record type: system, order, activity...")
+    slug = serializers.CharField()
+
+
+class ArticleSerializer(FactRecordSerializer):
+    published = PartialDateField("published_on", required=True, allow_null=False)
+    tags = slug_of(Tag, many=True, required=False)
+    related = slug_of(Article, many=True, required=False)
+    about = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Article
+        fields = [
+            *RecordSerializer.record_fields,
+            "title",
+            "standfirst",
+            "body",
+            "language",
+            "published",
+            "tags",
+            "related",
+            "about",
+            *FACT,
+        ]
+
+    @extend_schema_field(ArticleLinkSerializer(many=True))
+    def get_about(self, article):
+        return [
+            {"kind": link.kind, "type": link.content_type.model, "slug": link.target.slug}
+            for link in article.links.all()
+            if link.target is not None and hasattr(link.target, "slug")
+        ]
+
+
+class EventSerializer(FactRecordSerializer):
+    date = PartialDateField("date", required=True, allow_null=False)
+    end = PartialDateField("end")
+    place = PlaceSerializer(read_only=True, allow_null=True)
+    partnership = slug_of(Partnership, required=False, allow_null=True)
+    countries = country_code(many=True, required=False)
+
+    class Meta:
+        model = Event
+        fields = [
+            *RecordSerializer.record_fields,
+            "title",
+            "kind",
+            "date",
+            "end",
+            "place",
+            "partnership",
+            "countries",
+            "summary",
+            *FACT,
+        ]
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    date = serializers.SerializerMethodField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    html_url = serializers.SerializerMethodField()
+    countries = serializers.ListField(child=serializers.CharField())
+    is_uncertain = serializers.BooleanField()
+
+    @extend_schema_field(PARTIAL_DATE_SCHEMA)
+    def get_date(self, entry):
+        return {
+            "value": entry.when.isoformat(),
+            "precision": entry.when.precision_name,
+            "start": entry.when.value.isoformat(),
+            "end": entry.when.end.isoformat(),
+            "display": entry.when.display(),
+        }
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_html_url(self, entry):
+        return absolute(self.context, entry.url) if entry.url else None
+
+    def to_representation(self, entry):
+        data = super().to_representation(entry)
+        data["countries"] = sorted(entry.countries)
+        return data

@@ -1,0 +1,468 @@
+"""API views: one viewset per public record type, built on the models' visibility querysets."""
+
+from django.contrib.contenttypes.prefetch import GenericPrefetch
+from django.db.models import Max, Prefetch
+from django.utils.http import http_date
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.exceptions import NotAcceptable, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from .. import timeline
+from ..models import (
+    RECORD_TYPES,
+    Appointment,
+    Article,
+    ArticleLink,
+    Citation,
+    Country,
+    Delivery,
+    Membership,
+    Organization,
+    Participation,
+    Person,
+    ProgrammeParticipant,
+    Source,
+    Tag,
+    Variant,
+)
+from . import filters, serializers
+from .renderers import CSVRenderer, csv_columns
+
+
+def citations_for(user):
+    return Prefetch(
+        "citations",
+        Citation.objects.filter(source__in=Source.objects.visible_to(user)).select_related(
+            "source"
+        ),
+    )
+
+
+class HttpMixin:
+    """Errors always in JSON; Last-Modified, Cache-Control and Vary on successful reads."""
+
+    last_modified = None
+    max_parameter_length = 100
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if "format" in request.query_params:
+            formats = {renderer.format for renderer in self.get_renderers()}
+            if request.query_params["format"] not in formats:
+                raise NotAcceptable(f"format must be one of: {', '.join(sorted(formats))}.")
+        for name, values in request.query_params.lists():
+            for value in values:
+                if len(value) > self.max_parameter_length or "\x00" in value:
+                    raise ValidationError(
+                        {
+                            name: [
+                                f"At most {self.max_parameter_length} characters, no NUL character."
+                            ]
+                        }
+                    )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code >= 400:
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = "application/json"
+            response["Content-Type"] = "application/json"
+        elif request.method in ("GET", "HEAD"):
+            if self.last_modified:
+                response["Last-Modified"] = http_date(self.last_modified.timestamp())
+            if request.user.is_authenticated:
+                response["Cache-Control"] = "private, no-cache"
+            else:
+                response["Cache-Control"] = "public, max-age=60"
+            response["Vary"] = "Accept, Accept-Language, Authorization, Cookie, Origin"
+        return response
+
+
+class RecordViewSet(HttpMixin, viewsets.ModelViewSet):
+    """Common behaviour: visibility, citations prefetched, CSV for lists."""
+
+    lookup_field = "slug"
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    related: tuple = ()
+    prefetch: tuple = ()
+
+    def get_queryset(self):
+        model = self.serializer_class.Meta.model
+        queryset = model.objects.visible_to(self.request.user)
+        if self.related:
+            queryset = queryset.select_related(*self.related)
+        if self.prefetch:
+            queryset = queryset.prefetch_related(*self.prefetch)
+        if hasattr(model, "citations"):
+            queryset = queryset.prefetch_related(citations_for(self.request.user))
+        return queryset.order_by(*model._meta.ordering, "pk")
+
+    def children(self, model, *related, **filters):
+        """A Prefetch of child rows the user may see, with their own citations."""
+        queryset = model.objects.visible_to(self.request.user).filter(**filters)
+        if related:
+            queryset = queryset.select_related(*related)
+        return queryset.prefetch_related(citations_for(self.request.user))
+
+    def get_renderers(self):
+        # Lists export CSV too. (An unrouted method has no action: it must reach its 405.)
+        if self.action in ("list", None):
+            return [JSONRenderer(), CSVRenderer()]
+        return [JSONRenderer()]
+
+    def paginate_queryset(self, queryset):
+        paging = {"page", "page_size"} & set(self.request.query_params)
+        if isinstance(getattr(self.request, "accepted_renderer", None), CSVRenderer) and not paging:
+            return None  # CSV exports every matching row unless a page is asked for
+        return super().paginate_queryset(queryset)
+
+    def get_renderer_context(self):
+        context = super().get_renderer_context()
+        if self.action == "list":
+            context["csv_columns"] = csv_columns(self.get_serializer())
+        return context
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        if "updated_at" in {field.name for field in queryset.model._meta.fields}:
+            self.last_modified = queryset.order_by().aggregate(latest=Max("updated_at"))["latest"]
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        self.last_modified = getattr(instance, "updated_at", None)
+        return Response(self.get_serializer(instance).data)
+
+
+class CountryViewSet(RecordViewSet):
+    serializer_class = serializers.CountrySerializer
+    filterset_class = filters.CountryFilter
+    search_fields = ["name", "code"]
+    ordering_fields = ["name", "code"]
+
+
+class TagViewSet(RecordViewSet):
+    serializer_class = serializers.TagSerializer
+    filterset_class = filters.TagFilter
+    search_fields = ["name"]
+    ordering_fields = ["name", "slug"]
+
+    def get_queryset(self):
+        return Tag.objects.all()
+
+
+class SourceViewSet(RecordViewSet):
+    serializer_class = serializers.SourceSerializer
+    filterset_class = filters.SourceFilter
+    search_fields = ["title", "publisher", "url"]
+    ordering_fields = ["publisher", "title", "published_on", "updated_at"]
+
+
+class OrganizationViewSet(RecordViewSet):
+    serializer_class = serializers.OrganizationSerializer
+    filterset_class = filters.OrganizationFilter
+    related = ("country", "parent")
+    search_fields = ["name", "short_name", "location", "summary"]
+    ordering_fields = ["name", "founded_on", "updated_at"]
+
+
+class PersonViewSet(RecordViewSet):
+    serializer_class = serializers.PersonSerializer
+    filterset_class = filters.PersonFilter
+    related = ("country",)
+    search_fields = ["name", "rank", "summary"]
+    ordering_fields = ["name", "updated_at"]
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(Prefetch("appointments", self.children(Appointment, "organization")))
+        )
+
+
+class PartnershipViewSet(RecordViewSet):
+    serializer_class = serializers.PartnershipSerializer
+    filterset_class = filters.PartnershipFilter
+    search_fields = ["name", "acronym", "summary"]
+    ordering_fields = ["name", "updated_at"]
+
+    def get_queryset(self):
+        memberships = self.children(Membership, "partnership", "country", "through")
+        return super().get_queryset().prefetch_related(Prefetch("memberships", memberships))
+
+
+class MembershipViewSet(RecordViewSet):
+    serializer_class = serializers.MembershipSerializer
+    filterset_class = filters.MembershipFilter
+    lookup_field = "pk"
+    related = ("partnership", "country", "through")
+    search_fields = ["country__name", "partnership__name"]
+    ordering_fields = ["since", "id"]
+
+
+class AgreementViewSet(RecordViewSet):
+    serializer_class = serializers.AgreementSerializer
+    filterset_class = filters.AgreementFilter
+    related = ("partnership", "parent")
+    search_fields = ["title", "short_title", "official_title", "summary"]
+    ordering_fields = ["signed_on", "in_force_on", "title", "updated_at"]
+
+    def get_queryset(self):
+        user = self.request.user
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                Prefetch("signatories", Person.objects.visible_to(user)),
+                Prefetch("parties", Country.objects.visible_to(user)),
+            )
+        )
+
+
+class ProgrammeViewSet(RecordViewSet):
+    serializer_class = serializers.ProgrammeSerializer
+    filterset_class = filters.ProgrammeFilter
+    related = ("lead_organization",)
+    search_fields = ["name", "summary"]
+    ordering_fields = ["name", "launched_on", "updated_at"]
+
+    def get_queryset(self):
+        participants = self.children(ProgrammeParticipant, "country")
+        return super().get_queryset().prefetch_related(Prefetch("participants", participants))
+
+
+class SystemViewSet(RecordViewSet):
+    serializer_class = serializers.SystemSerializer
+    filterset_class = filters.SystemFilter
+    related = ("programme",)
+    search_fields = ["name", "designation", "role", "summary"]
+    ordering_fields = ["name", "category", "updated_at"]
+
+    def get_queryset(self):
+        user = self.request.user
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                Prefetch("manufacturers", Organization.objects.visible_to(user)),
+                Prefetch("variants", self.children(Variant)),
+            )
+        )
+
+
+class OrderViewSet(RecordViewSet):
+    serializer_class = serializers.OrderSerializer
+    filterset_class = filters.OrderFilter
+    related = (
+        "buyer",
+        "system",
+        "variant",
+        "agreement",
+        "contracting_authority",
+        "supplier",
+    )
+    search_fields = ["slug", "system__name", "buyer__name", "summary"]
+    ordering_fields = ["ordered_on", "quantity", "updated_at"]
+
+    def get_queryset(self):
+        deliveries = self.children(Delivery, "recipient").order_by("delivered_on")
+        return (
+            super()
+            .get_queryset()
+            .with_delivered()
+            .prefetch_related(Prefetch("deliveries", deliveries))
+        )
+
+
+class ActivityViewSet(RecordViewSet):
+    serializer_class = serializers.ActivitySerializer
+    filterset_class = filters.ActivityFilter
+    related = ("parent", "place__country", "country")
+    search_fields = ["name", "edition", "location", "summary"]
+    ordering_fields = ["start", "name", "updated_at"]
+
+    def get_queryset(self):
+        participations = self.children(Participation, "organization", "country", "commander")
+        return super().get_queryset().prefetch_related(Prefetch("participations", participations))
+
+
+class QuoteViewSet(RecordViewSet):
+    serializer_class = serializers.QuoteSerializer
+    filterset_class = filters.QuoteFilter
+    related = ("person", "article")
+    search_fields = ["text", "occasion", "person__name"]
+    ordering_fields = ["said_on", "updated_at"]
+
+
+class ArticleViewSet(RecordViewSet):
+    serializer_class = serializers.ArticleSerializer
+    filterset_class = filters.ArticleFilter
+    search_fields = ["title", "standfirst", "body"]
+    ordering_fields = ["published_on", "title", "updated_at"]
+
+    def get_queryset(self):
+        user = self.request.user
+        links = ArticleLink.objects.select_related("content_type").prefetch_related(
+            GenericPrefetch(
+                "target", [model.objects.visible_to(user) for model in RECORD_TYPES.values()]
+            )
+        )
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                "tags",
+                Prefetch("related", Article.objects.visible_to(user)),
+                Prefetch("links", links),
+            )
+        )
+
+
+class EventViewSet(RecordViewSet):
+    serializer_class = serializers.EventSerializer
+    filterset_class = filters.EventFilter
+    related = ("place__country", "partnership")
+    search_fields = ["title", "summary"]
+    ordering_fields = ["date", "title", "updated_at"]
+
+    def get_queryset(self):
+        countries = Country.objects.visible_to(self.request.user)
+        return super().get_queryset().prefetch_related(Prefetch("countries", countries))
+
+
+TIMELINE_PARAMETERS = [
+    OpenApiParameter(
+        "kind",
+        OpenApiTypes.STR,
+        many=True,
+        enum=list(timeline.KINDS),
+        description="Kinds of fact; repeat for several.",
+    ),
+    OpenApiParameter(
+        "country", OpenApiTypes.STR, description="ISO code of a country concerned, e.g. BE."
+    ),
+]
+
+
+class TimelineView(HttpMixin, APIView):
+    """Every published dated fact, in order, as JSON or CSV."""
+
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    def entries(self, request):
+        kinds = request.query_params.getlist("kind")
+        unknown = [kind for kind in kinds if kind not in timeline.KINDS]
+        if unknown:
+            raise ValidationError(
+                {"kind": [f"Unknown kind {', '.join(unknown)}; use: {', '.join(timeline.KINDS)}."]}
+            )
+        code = request.query_params.get("country")
+        country = Country.objects.published().filter(code__iexact=code).first() if code else None
+        if code and country is None:
+            return []
+        return timeline.build(kinds=kinds or None, country=country)
+
+    @extend_schema(
+        parameters=TIMELINE_PARAMETERS, responses=serializers.TimelineEntrySerializer(many=True)
+    )
+    def get(self, request):
+        entries = self.entries(request)
+        data = serializers.TimelineEntrySerializer(
+            entries, many=True, context={"request": request}
+        ).data
+        return Response(data)
+
+
+class TimelineJSView(TimelineView):
+    """The timeline in TimelineJS's JSON format (https://timeline.knightlab.com)."""
+
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(parameters=TIMELINE_PARAMETERS, responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        events = []
+        for entry in self.entries(request):
+            when = entry.when
+            start = {"year": when.value.year, "display_date": when.display()}
+            if when.precision >= 3:
+                start["month"] = when.value.month
+            if when.precision >= 4:
+                start["day"] = when.value.day
+            link = request.build_absolute_uri(entry.url) if entry.url else ""
+            events.append(
+                {
+                    "start_date": start,
+                    "text": {
+                        "headline": entry.title,
+                        "text": f'<a href="{link}">{link}</a>' if link else "",
+                    },
+                    "group": str(entry.kind_label),
+                    "unique_id": f"{entry.kind}-{entry.record.pk}-{when.isoformat()}",
+                }
+            )
+        return Response({"title": {"text": {"headline": "CaMo"}}, "events": events})
+
+
+class DataPackageView(HttpMixin, APIView):
+    """A Frictionless Data Package describing the CSV exports."""
+
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        resources = []
+        for name, viewset in EXPORTS.items():
+            serializer = viewset.serializer_class(context={"request": request})
+            resources.append(
+                {
+                    "name": name,
+                    "path": reverse(f"api:{name}-list", request=request) + "?format=csv",
+                    "format": "csv",
+                    "mediatype": "text/csv",
+                    "encoding": "utf-8",
+                    "schema": {
+                        "fields": [
+                            {"name": column, "type": kind}
+                            for column, kind, _ in csv_columns(serializer)
+                        ]
+                    },
+                }
+            )
+        return Response(
+            {
+                "name": "camo-knowledge-base",
+                "title": "CaMo knowledge base",
+                "licenses": [
+                    {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}
+                ],
+                "resources": resources,
+            }
+        )
+
+
+EXPORTS = {
+    "partnership": PartnershipViewSet,
+    "membership": MembershipViewSet,
+    "agreement": AgreementViewSet,
+    "programme": ProgrammeViewSet,
+    "system": SystemViewSet,
+    "order": OrderViewSet,
+    "activity": ActivityViewSet,
+    "organization": OrganizationViewSet,
+    "person": PersonViewSet,
+    "quote": QuoteViewSet,
+    "article": ArticleViewSet,
+    "event": EventViewSet,
+    "source": SourceViewSet,
+    "country": CountryViewSet,
+    "tag": TagViewSet,
+}

@@ -1,0 +1,449 @@
+"""The REST API: the dataset's facts, filters, permissions, drafts, CSV, HTTP caching, errors."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from partnership.api.views import EXPORTS
+from partnership.models import Agreement, Order, Status, System
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+ENDPOINTS = {
+    "partnership": "partnerships",
+    "membership": "memberships",
+    "agreement": "agreements",
+    "programme": "programmes",
+    "system": "systems",
+    "order": "orders",
+    "activity": "activities",
+    "organization": "organizations",
+    "person": "people",
+    "quote": "quotes",
+    "article": "articles",
+    "event": "events",
+    "source": "sources",
+    "country": "countries",
+    "tag": "tags",
+}
+
+
+@pytest.fixture(autouse=True)
+def no_throttle_memory():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def staff(django_user_model, *codenames):
+    user = django_user_model.objects.create_user(
+        f"staff-{len(codenames)}-{factories.n()}", password="x", is_staff=True
+    )
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="partnership", codename__in=codenames)
+    )
+    return django_user_model.objects.get(pk=user.pk)  # fresh permission cache
+
+
+def results(response):
+    assert response.status_code == 200, response.content[:500]
+    return response.json()["results"]
+
+
+def test_every_record_type_has_an_endpoint():
+    assert set(EXPORTS) == set(ENDPOINTS)
+
+
+class TestFacts:
+    @pytest.mark.parametrize("name", ENDPOINTS.values())
+    def test_every_list_answers_with_the_dataset(self, api, name):
+        rows = results(api.get(f"/api/v1/{name}/"))
+        assert rows, name
+        detail = api.get(rows[0]["api_url"])
+        assert detail.status_code == 200
+        assert detail.json()["api_url"] == rows[0]["api_url"]
+
+    def test_belgian_griffon_order_with_its_sources_and_deliveries(self, api):
+        order = api.get("/api/v1/orders/be-griffon-camo-1/").json()
+        assert order["buyer"] == "BE"
+        assert order["system"] == "griffon"
+        assert order["quantity"] == 382
+        assert order["ordered"] == {
+            "value": "2018-11-07",
+            "precision": "day",
+            "start": "2018-11-07",
+            "end": "2018-11-07",
+            "display": "7 novembre 2018",
+        }
+        assert order["citations"] and order["citations"][0]["source"]["title"]
+        assert order["deliveries"][0]["delivered"]["value"] == "2025-07-15"
+        assert order["deliveries"][0]["quantity"] is None
+        assert order["html_url"] == "http://testserver/fr/orders/be-griffon-camo-1/"
+
+    def test_serval_dispute_keeps_both_claims(self, api):
+        serval = results(api.get("/api/v1/orders/?country=BE&system=serval"))[0]
+        assert serval["is_disputed"] is True
+        claims = {c["claimed_value"] for c in serval["citations"] if c["field"] == "quantity"}
+        assert {"123", "128"} <= claims
+
+    def test_agreement_dates_and_signatories(self, api):
+        camo1 = Agreement.objects.get(signed_on="2018-11-07")
+        data = api.get(f"/api/v1/agreements/{camo1.slug}/").json()
+        assert data["in_force"]["value"] == "2019-06-21"
+        assert set(data["signatories"]) == {"florence-parly", "steven-vandeput"}
+        assert set(data["parties"]) == {"FR", "BE"}
+
+    def test_partial_dates_at_every_precision(self, api):
+        article = results(api.get("/api/v1/articles/?search=coopération franco-belge"))[0]
+        assert article["published"]["precision"] == "year"
+        assert article["is_estimate"] is True
+
+    def test_people_with_appointments(self, api):
+        person = results(api.get("/api/v1/people/?search=Sorbier"))[0]
+        assert person["appointments"][0]["organization"]
+        assert person["appointments"][0]["citations"]
+
+    def test_activities_with_participations(self, api):
+        activity = api.get("/api/v1/activities/celtic-uprise-2023/").json()
+        assert activity["start"]["value"] == "2023-11-13"
+        assert activity["participations"]
+        assert activity["place"]["name"]
+
+    def test_timeline_and_timelinejs(self, api):
+        entries = api.get("/api/v1/timeline/?kind=order&country=LU").json()
+        assert {entry["title"] for entry in entries} == {
+            "Luxembourg orders 38 × Jaguar",
+            "Luxembourg orders 16 × Griffon",
+        }
+        assert all(entry["date"]["value"] == "2025-12-17" for entry in entries)
+        timelinejs = api.get("/api/v1/timeline/timelinejs/?kind=agreement").json()
+        dates = [event["start_date"] for event in timelinejs["events"]]
+        assert {"year": 2019, "month": 6, "day": 21, "display_date": "21 juin 2019"} in dates
+
+    def test_article_links_name_what_it_is_about(self, api):
+        article = results(api.get("/api/v1/articles/?search=coopération franco-belge"))[0]
+        assert {"kind": "about", "type": "partnership", "slug": "camo"} in article["about"]
+
+
+class TestFilters:
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ("/api/v1/orders/?country=LU", {"lu-jaguar-2025", "lu-griffon-2025"}),
+            ("/api/v1/orders/?country=be&category=artillery", None),
+            ("/api/v1/activities/?year=2023&kind=exercise", None),
+            ("/api/v1/agreements/?kind=letter_of_intent", None),
+        ],
+    )
+    def test_filters_narrow_the_list(self, api, query, expected):
+        rows = results(api.get(query))
+        assert rows
+        if expected:
+            assert {row["slug"] for row in rows} == expected
+
+    def test_category_filter_keeps_only_that_category(self, api):
+        rows = results(api.get("/api/v1/orders/?country=BE&category=artillery"))
+        assert {row["system"] for row in rows} == {"caesar-ng"}
+
+    def test_search_and_ordering(self, api):
+        rows = results(api.get("/api/v1/orders/?country=BE&ordering=-quantity"))
+        quantities = [row["quantity"] for row in rows]
+        assert quantities == sorted(quantities, reverse=True)
+        assert {row["slug"] for row in results(api.get("/api/v1/systems/?search=mortar"))} == {
+            "griffon-mepac"
+        }
+
+    def test_unknown_code_matches_nothing(self, api):
+        assert results(api.get("/api/v1/orders/?country=ZZ")) == []
+
+    @pytest.mark.parametrize(
+        ("query", "parameter"),
+        [
+            ("/api/v1/activities/?year=abc", "year"),
+            ("/api/v1/articles/?year=20000", "year"),
+            ("/api/v1/orders/?ordered_after=yesterday", "ordered_after"),
+            ("/api/v1/orders/?status=lost", "status"),
+            ("/api/v1/orders/?ordering=price", "ordering"),
+            ("/api/v1/orders/?disputed=perhaps", "disputed"),
+            ("/api/v1/timeline/?kind=war", "kind"),
+        ],
+    )
+    def test_an_invalid_filter_is_a_400_naming_the_parameter(self, api, query, parameter):
+        response = api.get(query)
+        assert response.status_code == 400
+        error = response.json()["error"]
+        assert error["status"] == 400
+        assert parameter in error["fields"]
+        assert parameter in error["message"]
+
+    def test_page_size_is_capped(self, api):
+        data = api.get("/api/v1/sources/?page_size=1000").json()
+        assert len(data["results"]) == 100
+        assert data["next"]
+
+    def test_bad_page_and_unknown_paths_answer_json_errors(self, api):
+        for path in [
+            "/api/v1/orders/?page=abc",
+            "/api/v1/orders/no-such-order/",
+            "/api/v1/no-such-thing/",
+        ]:
+            response = api.get(path)
+            assert response.status_code == 404
+            assert response.json()["error"]["code"] == "not_found"
+
+
+class TestQueryCounts:
+    @pytest.mark.parametrize(
+        ("model", "name"),
+        [(EXPORTS[key].serializer_class.Meta.model, value) for key, value in ENDPOINTS.items()],
+    )
+    def test_queries_do_not_grow_with_rows(self, api, model, name):
+        """The dataset already has every kind of child row; five more records, newest first on
+        the page, must not add a query."""
+        ordering = "" if name in ("tags", "countries", "memberships") else "&ordering=-updated_at"
+        path = f"/api/v1/{name}/?page_size=100{ordering}"
+        with CaptureQueriesContext(connection) as before:
+            assert api.get(path).status_code == 200
+        new = [factories.make(model) for _ in range(5)]
+        with CaptureQueriesContext(connection) as after:
+            response = api.get(path)
+        shown = {row["api_url"] for row in response.json()["results"]}
+        if ordering:
+            assert all(
+                any(str(getattr(record, "slug", record.pk)) in url for url in shown)
+                for record in new
+            )
+        assert len(after) == len(before)
+        assert len(before) <= 20
+
+    def test_csv_export_queries_do_not_grow_with_rows(self, api):
+        with CaptureQueriesContext(connection) as before:
+            api.get("/api/v1/orders/?format=csv")
+        for _ in range(5):
+            factories.make(Order)
+        with CaptureQueriesContext(connection) as after:
+            api.get("/api/v1/orders/?format=csv")
+        assert len(after) == len(before)
+
+
+class TestCsv:
+    @pytest.mark.parametrize("name", ENDPOINTS.values())
+    def test_csv_and_json_agree(self, api, name):
+        json_rows = results(api.get(f"/api/v1/{name}/?page_size=100"))
+        response = api.get(f"/api/v1/{name}/?format=csv")
+        assert response["Content-Type"].startswith("text/csv")
+        csv_rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+        assert len(csv_rows) == api.get(f"/api/v1/{name}/").json()["count"]
+        by_url = {row["api_url"]: row for row in csv_rows}
+        for row in json_rows:
+            exported = by_url[row["api_url"]]
+            for key, value in row.items():
+                if isinstance(value, str | int) and not isinstance(value, bool):
+                    assert exported[key] == str(value), (key, value)
+
+    def test_csv_follows_filters_and_splits_partial_dates(self, api):
+        rows = list(
+            csv.DictReader(
+                io.StringIO(api.get("/api/v1/orders/?format=csv&country=LU").content.decode())
+            )
+        )
+        assert {row["slug"] for row in rows} == {"lu-jaguar-2025", "lu-griffon-2025"}
+        assert {(row["ordered"], row["ordered_precision"]) for row in rows} == {
+            ("2025-12-17", "day")
+        }
+        assert all(row["sources"] for row in rows)
+
+    def test_datapackage_describes_every_csv_table(self, api):
+        package = api.get("/api/v1/datapackage.json").json()
+        assert {resource["name"] for resource in package["resources"]} == set(ENDPOINTS)
+        orders = next(resource for resource in package["resources"] if resource["name"] == "order")
+        header = api.get("/api/v1/orders/?format=csv").content.decode().splitlines()[0].split(",")
+        assert [field["name"] for field in orders["schema"]["fields"]] == header
+        assert {"name": "quantity", "type": "integer"} in orders["schema"]["fields"]
+
+
+DRAFT = "ZZAPIDRAFTZZ"
+
+
+class TestPermissions:
+    def payload(self):
+        return {"slug": "new-system", "name": "New system", "category": "other", "status": "draft"}
+
+    def test_anonymous_reads_but_cannot_write(self, api):
+        assert api.get("/api/v1/systems/").status_code == 200
+        response = api.post("/api/v1/systems/", self.payload(), format="json")
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "not_authenticated"
+        assert api.delete("/api/v1/systems/griffon/").status_code == 401
+
+    def test_staff_without_the_permission_cannot_write(self, api, django_user_model):
+        api.force_authenticate(staff(django_user_model, "view_system"))
+        assert api.post("/api/v1/systems/", self.payload(), format="json").status_code == 403
+        assert (
+            api.patch("/api/v1/systems/griffon/", {"name": "X"}, format="json").status_code == 403
+        )
+        assert System.objects.get(slug="griffon").name == "Griffon"
+
+    def test_staff_with_the_permission_writes(self, api, django_user_model):
+        api.force_authenticate(
+            staff(django_user_model, "add_system", "change_system", "view_system")
+        )
+        created = api.post("/api/v1/systems/", self.payload(), format="json")
+        assert created.status_code == 201, created.content
+        assert System.objects.get(slug="new-system").status == Status.DRAFT
+        changed = api.patch("/api/v1/systems/new-system/", {"role": "Testing"}, format="json")
+        assert changed.status_code == 200
+        assert System.objects.get(slug="new-system").role == "Testing"
+
+    def test_token_authentication(self, api, django_user_model):
+        user = staff(django_user_model, "add_country", "view_country")
+        token = Token.objects.create(user=user)
+        api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        response = api.post(
+            "/api/v1/countries/",
+            {"code": "NL", "slug": "netherlands", "name": "Netherlands"},
+            format="json",
+        )
+        assert response.status_code == 201, response.content
+
+    def test_writes_are_validated_by_the_model_rules(self, api, django_user_model):
+        api.force_authenticate(staff(django_user_model, "add_order", "change_order", "view_order"))
+        order = Order.objects.get(slug="fr-griffon-2017")
+        response = api.patch(f"/api/v1/orders/{order.slug}/", {"quantity": 1}, format="json")
+        assert response.status_code == 400
+        assert "quantity" in response.json()["error"]["fields"]
+        bad_date = api.patch(f"/api/v1/orders/{order.slug}/", {"ordered": "2019-13"}, format="json")
+        assert bad_date.status_code == 400
+        assert "ordered" in bad_date.json()["error"]["fields"]
+        partial = api.patch(f"/api/v1/orders/{order.slug}/", {"ordered": "2017-04"}, format="json")
+        assert partial.json()["ordered"]["precision"] == "month"
+
+    @pytest.mark.parametrize(
+        ("codenames", "sees_draft"),
+        [((), False), (("change_system",), False), (("view_system",), True)],
+    )
+    def test_drafts_are_visible_only_to_staff_allowed_to_view_them(
+        self, api, django_user_model, codenames, sees_draft
+    ):
+        factories.system(slug="draft-system", name=DRAFT, status=Status.DRAFT)
+        if codenames:
+            api.force_authenticate(staff(django_user_model, *codenames))
+        assert (api.get("/api/v1/systems/draft-system/").status_code == 200) is sees_draft
+        names = {row["name"] for row in results(api.get("/api/v1/systems/?page_size=100"))}
+        assert (DRAFT in names) is sees_draft
+
+
+class TestNoDraftsForAnonymous:
+    def test_no_draft_in_any_anonymous_response(self, api):
+        griffon = System.objects.get(slug="griffon")
+        factories.order(slug="draft-order", summary=DRAFT, system=griffon, status=Status.DRAFT)
+        factories.delivery(
+            order=Order.objects.get(slug="be-griffon-camo-1"),
+            quantity=1,
+            summary=DRAFT,
+            recipient=factories.organization(status=Status.DRAFT),
+        )
+        factories.system(name=DRAFT, status=Status.REVIEW)
+        factories.article(title=DRAFT, status=Status.DRAFT)
+        factories.person(name=DRAFT, status=Status.WITHDRAWN)
+        factories.cite(griffon, source=factories.source(title=DRAFT, status=Status.DRAFT))
+        factories.event(title=DRAFT, publish_at="2999-01-01T00:00:00Z")
+        for name in [*ENDPOINTS.values(), "timeline"]:
+            for suffix in ("", "?format=csv", "?page_size=100"):
+                body = api.get(f"/api/v1/{name}/{suffix}").content.decode()
+                assert DRAFT not in body, f"{name}{suffix}"
+        assert DRAFT not in api.get("/api/v1/systems/griffon/").content.decode()
+        assert DRAFT not in api.get("/api/v1/timeline/timelinejs/").content.decode()
+
+
+class TestHttp:
+    def test_etag_and_304(self, api):
+        first = api.get("/api/v1/orders/be-griffon-camo-1/")
+        assert first["ETag"]
+        again = api.get("/api/v1/orders/be-griffon-camo-1/", HTTP_IF_NONE_MATCH=first["ETag"])
+        assert again.status_code == 304
+        assert again.content == b""
+
+    def test_last_modified_and_304(self, api):
+        first = api.get("/api/v1/orders/")
+        assert first["Last-Modified"]
+        again = api.get("/api/v1/orders/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+        assert again.status_code == 304
+
+    def test_cache_control_public_for_anonymous_private_for_staff(self, api, django_user_model):
+        assert api.get("/api/v1/systems/")["Cache-Control"] == "public, max-age=60"
+        api.force_authenticate(staff(django_user_model, "view_system"))
+        assert "private" in api.get("/api/v1/systems/")["Cache-Control"]
+
+    def test_cors_allows_reading_from_any_site(self, api):
+        response = api.get("/api/v1/systems/", HTTP_ORIGIN="https://example.org")
+        assert response["Access-Control-Allow-Origin"] == "*"
+        preflight = api.options(
+            "/api/v1/systems/",
+            HTTP_ORIGIN="https://example.org",
+            HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        )
+        assert "POST" not in preflight.get("Access-Control-Allow-Methods", "")
+
+    def test_anonymous_clients_are_throttled(self, api, settings):
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "100/minute"},
+        }
+        from rest_framework.throttling import AnonRateThrottle
+
+        AnonRateThrottle.THROTTLE_RATES = {"anon": "3/minute", "user": "100/minute"}
+        try:
+            statuses = [api.get("/api/v1/countries/").status_code for _ in range(4)]
+        finally:
+            from rest_framework.settings import api_settings
+
+            AnonRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        assert statuses == [200, 200, 200, 429]
+        response = api.get("/api/v1/countries/")
+        assert response.json()["error"]["code"] == "throttled"
+        assert int(response["Retry-After"]) > 0
+
+
+class TestSchemaAndDocs:
+    def test_schema_documents_parameters_and_errors(self, api):
+        schema = api.get("/api/schema/?format=json").json()
+        orders = schema["paths"]["/api/v1/orders/"]["get"]
+        names = {parameter["name"] for parameter in orders["parameters"]}
+        assert {
+            "country",
+            "system",
+            "category",
+            "agreement",
+            "ordered_after",
+            "search",
+            "ordering",
+            "page",
+            "page_size",
+        } <= names
+        assert "400" in orders["responses"] and "429" in orders["responses"]
+        assert "/api/v1/timeline/" in schema["paths"]
+
+    def test_docs_work_offline(self, client):
+        page = client.get("/api/docs/").content.decode()
+        assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+        assert assets
+        assert all(not asset.startswith(("http://", "https://", "//")) for asset in assets), assets
+        assert "<script>" not in page  # the init script is a separate file, allowed by the CSP
+        script = client.get("/api/docs/?script=")
+        assert script.status_code == 200
+        assert "SwaggerUIBundle" in script.content.decode()
