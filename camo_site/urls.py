@@ -1,8 +1,11 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
+from django.utils.csp import CSP
 from django.views.decorators.cache import cache_page
+from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from partnership.sitemaps import SITEMAPS
@@ -12,6 +15,19 @@ admin.site.site_header = "CaMo — curation"
 admin.site.site_title = "CaMo knowledge base"
 admin.site.index_title = "Curation"
 
+# Swagger UI (served from drf-spectacular-sidecar, no CDN) sets one inline style; allow exactly
+# that style, by its hash, on the docs page only. Scripts stay 'self' only.
+api_docs = csp_override(
+    {
+        **settings.SECURE_CSP,
+        "style-src": [
+            CSP.SELF,
+            "'unsafe-hashes'",
+            "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='",
+        ],
+    }
+)(SpectacularSwaggerSplitView.as_view(url_name="schema"))
+
 handler400 = "partnership.views.bad_request"
 handler404 = "partnership.views.page_not_found"
 handler500 = "partnership.views.server_error"
@@ -20,7 +36,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("partnership.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", api_docs, name="api-docs"),
     path("robots.txt", robots_txt, name="robots"),
     path(
         "sitemap.xml",

@@ -234,6 +234,24 @@ def test_unknown_system_shows_the_404_page(visit):
     visit.assert_console_clean()
 
 
+def test_api_docs_work_offline_under_the_csp(visit):
+    """The interactive API docs load from our own static files, with no CSP violation."""
+    page = visit.page
+    outside = []
+    page.on(
+        "request",
+        lambda request: (
+            outside.append(request.url) if not request.url.startswith(visit.base_url) else None
+        ),
+    )
+    visit.goto("/api/docs/")
+    expect(page.get_by_text("CaMo knowledge base API").first).to_be_visible()
+    expect(page.get_by_text("/api/v1/orders/").first).to_be_visible()
+    assert outside == []
+    screenshot(page, visit.width, "api-docs")
+    visit.assert_console_clean()
+
+
 # Accessibility: axe-core on every page type the journeys visit, and a few more --------------
 
 A11Y_PAGES = {
