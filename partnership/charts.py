@@ -560,40 +560,29 @@ class _Drawing:
 
         for step in timeline.steps:
             x = self.x(step.date)
-            if step.ordered_change:
-                y = self.y(step.ordered)
-                ordered.append(f"H{_n(x)} V{_n(y)}")
-                what = gettext("%(count)s ordered, %(total)s in all") % {
-                    "count": _number(step.ordered_change),
-                    "total": _number(step.ordered),
-                }
+            for kind, change, total, path in (
+                ("ordered", step.ordered_change, step.ordered, ordered),
+                ("delivered", step.delivered_change, step.delivered, delivered),
+            ):
+                if not change:
+                    continue
+                y = self.y(total)
+                path.append(f"H{_n(x)} V{_n(y)}")
+                counts = {"count": _number(change), "total": _number(total)}
+                what = (
+                    gettext("%(count)s ordered, %(total)s in all")
+                    if kind == "ordered"
+                    else gettext("%(count)s delivered, %(total)s in all")
+                ) % counts
                 markers.append(
                     _marker(
                         timeline.shape,
                         x,
                         y,
                         colour=colour,
-                        hollow=True,
+                        hollow=kind == "ordered",
                         tooltip=tooltip(step, what),
-                        **{"class": f"chart-marker chart-ordered {series_class}"},
-                    )
-                )
-            if step.delivered_change:
-                y = self.y(step.delivered)
-                delivered.append(f"H{_n(x)} V{_n(y)}")
-                what = gettext("%(count)s delivered, %(total)s in all") % {
-                    "count": _number(step.delivered_change),
-                    "total": _number(step.delivered),
-                }
-                markers.append(
-                    _marker(
-                        timeline.shape,
-                        x,
-                        y,
-                        colour=colour,
-                        hollow=False,
-                        tooltip=tooltip(step, what),
-                        **{"class": f"chart-marker chart-delivered {series_class}"},
+                        **{"class": f"chart-marker chart-{kind} {series_class}"},
                     )
                 )
             if step.undisclosed_change:

@@ -91,6 +91,8 @@ class RecordViewSet(HttpMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     related: tuple = ()
     prefetch: tuple = ()
+    # Child rows shown inside each record: {relation: (model, related fields to join)}.
+    nested: dict = {}
 
     def get_queryset(self):
         model = self.serializer_class.Meta.model
@@ -101,6 +103,8 @@ class RecordViewSet(HttpMixin, viewsets.ModelViewSet):
             queryset = queryset.prefetch_related(*self.prefetch)
         if hasattr(model, "citations"):
             queryset = queryset.prefetch_related(citations_for(self.request.user))
+        for relation, (child, joined) in self.nested.items():
+            queryset = queryset.prefetch_related(Prefetch(relation, self.children(child, *joined)))
         return queryset.order_by(*model._meta.ordering, "pk")
 
     def children(self, model, *related, **filters):
@@ -178,13 +182,7 @@ class PersonViewSet(RecordViewSet):
     related = ("country",)
     search_fields = ["name", "rank", "summary"]
     ordering_fields = ["name", "updated_at"]
-
-    def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .prefetch_related(Prefetch("appointments", self.children(Appointment, "organization")))
-        )
+    nested = {"appointments": (Appointment, ("organization",))}
 
 
 class PartnershipViewSet(RecordViewSet):
@@ -192,10 +190,7 @@ class PartnershipViewSet(RecordViewSet):
     filterset_class = filters.PartnershipFilter
     search_fields = ["name", "acronym", "summary"]
     ordering_fields = ["name", "updated_at"]
-
-    def get_queryset(self):
-        memberships = self.children(Membership, "partnership", "country", "through")
-        return super().get_queryset().prefetch_related(Prefetch("memberships", memberships))
+    nested = {"memberships": (Membership, ("partnership", "country", "through"))}
 
 
 class MembershipViewSet(RecordViewSet):
@@ -232,10 +227,7 @@ class ProgrammeViewSet(RecordViewSet):
     related = ("lead_organization",)
     search_fields = ["name", "summary"]
     ordering_fields = ["name", "launched_on", "updated_at"]
-
-    def get_queryset(self):
-        participants = self.children(ProgrammeParticipant, "country")
-        return super().get_queryset().prefetch_related(Prefetch("participants", participants))
+    nested = {"participants": (ProgrammeParticipant, ("country",))}
 
 
 class SystemViewSet(RecordViewSet):
@@ -244,6 +236,7 @@ class SystemViewSet(RecordViewSet):
     related = ("programme",)
     search_fields = ["name", "designation", "role", "summary"]
     ordering_fields = ["name", "category", "updated_at"]
+    nested = {"variants": (Variant, ())}
 
     def get_queryset(self):
         user = self.request.user
@@ -252,7 +245,6 @@ class SystemViewSet(RecordViewSet):
             .get_queryset()
             .prefetch_related(
                 Prefetch("manufacturers", Organization.objects.visible_to(user)),
-                Prefetch("variants", self.children(Variant)),
             )
         )
 
@@ -287,10 +279,7 @@ class ActivityViewSet(RecordViewSet):
     related = ("parent", "place__country", "country")
     search_fields = ["name", "edition", "location", "summary"]
     ordering_fields = ["start", "name", "updated_at"]
-
-    def get_queryset(self):
-        participations = self.children(Participation, "organization", "country", "commander")
-        return super().get_queryset().prefetch_related(Prefetch("participations", participations))
+    nested = {"participations": (Participation, ("organization", "country", "commander"))}
 
 
 class QuoteViewSet(RecordViewSet):
