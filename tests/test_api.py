@@ -180,6 +180,9 @@ class TestFilters:
             ("/api/v1/orders/?ordering=price", "ordering"),
             ("/api/v1/orders/?disputed=perhaps", "disputed"),
             ("/api/v1/timeline/?kind=war", "kind"),
+            ("/api/v1/orders/?contry=BE", "contry"),
+            ("/api/v1/orders/?ordering=", "ordering"),
+            ("/api/v1/orders/be-griffon-camo-1/?country=BE", "country"),
         ],
     )
     def test_an_invalid_filter_is_a_400_naming_the_parameter(self, api, query, parameter):

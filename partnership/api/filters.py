@@ -44,6 +44,8 @@ class StrictOrderingFilter(OrderingFilter):
 
     def get_ordering(self, request, queryset, view):
         params = request.query_params.get(self.ordering_param)
+        if params is not None and not params.strip():
+            raise ValidationError({self.ordering_param: ["Give a field to sort by."]})
         if params:
             fields = [param.strip() for param in params.split(",") if param.strip()]
             valid = {

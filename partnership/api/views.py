@@ -49,9 +49,19 @@ class HttpMixin:
 
     last_modified = None
     max_parameter_length = 100
+    parameters: frozenset = frozenset()
+
+    def allowed_parameters(self) -> set[str]:
+        return {"format", *self.parameters}
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        unknown = sorted(set(request.query_params) - self.allowed_parameters())
+        if unknown:
+            allowed = ", ".join(sorted(self.allowed_parameters()))
+            raise ValidationError(
+                {name: [f"Unknown parameter; this URL accepts: {allowed}."] for name in unknown}
+            )
         if "format" in request.query_params:
             formats = {renderer.format for renderer in self.get_renderers()}
             if request.query_params["format"] not in formats:
@@ -113,6 +123,12 @@ class RecordViewSet(HttpMixin, viewsets.ModelViewSet):
         if related:
             queryset = queryset.select_related(*related)
         return queryset.prefetch_related(citations_for(self.request.user))
+
+    def allowed_parameters(self):
+        if self.action != "list":
+            return super().allowed_parameters()
+        filters_ = set(self.filterset_class.base_filters) if self.filterset_class else set()
+        return {*super().allowed_parameters(), *filters_, "search", "ordering", "page", "page_size"}
 
     def get_renderers(self):
         # Lists export CSV too. (An unrouted method has no action: it must reach its 405.)
@@ -345,6 +361,7 @@ class TimelineView(HttpMixin, APIView):
 
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer, CSVRenderer]
+    parameters = frozenset({"kind", "country"})
 
     def entries(self, request):
         kinds = request.query_params.getlist("kind")
