@@ -324,7 +324,9 @@ class TestPermissions:
         assert response.status_code == 201, response.content
 
     def test_writes_are_validated_by_the_model_rules(self, api, django_user_model):
-        api.force_authenticate(staff(django_user_model, "add_order", "change_order", "view_order"))
+        api.force_authenticate(
+            staff(django_user_model, "add_order", "change_order", "view_order", "publish_order")
+        )
         order = Order.objects.get(slug="fr-griffon-2017")
         response = api.patch(f"/api/v1/orders/{order.slug}/", {"quantity": 1}, format="json")
         assert response.status_code == 400

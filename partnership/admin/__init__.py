@@ -31,13 +31,20 @@ from ..models import (
     check_deliveries_fit,
 )
 from ..sourcing import fact_querysets
-from .base import EfficientFormMixin, EfficientInline, FactAdmin, PublishableFactAdmin, RecordAdmin
+from .base import (
+    EfficientFormMixin,
+    EfficientInline,
+    FactAdmin,
+    PublishableAdmin,
+    PublishableFactAdmin,
+    RecordAdmin,
+)
 
 
 @admin.register(Source)
-class SourceAdmin(RecordAdmin):
+class SourceAdmin(PublishableAdmin):
     list_display = ["title", "publisher", "published", "language", "kind", "status"]
-    list_filter = ["status", "kind", "language", "url_incomplete"]
+    list_filter = ["kind", "language", "url_incomplete"]
     search_fields = ["title", "publisher", "url", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "published_on"
@@ -64,9 +71,8 @@ class CitationAdmin(EfficientFormMixin, admin.ModelAdmin):
 
 
 @admin.register(Country)
-class CountryAdmin(RecordAdmin):
+class CountryAdmin(PublishableAdmin):
     list_display = ["name", "code", "status"]
-    list_filter = ["status"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"slug": ["name"]}
 

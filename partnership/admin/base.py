@@ -1,13 +1,25 @@
 """Shared admin pieces: citations inline, publication and uncertainty columns, constant query counts."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.contrib.contenttypes.forms import BaseGenericInlineFormSet
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Citation
+from ..models import Citation, Status
+from ..workflow import (
+    TransitionError,
+    allowed_statuses,
+    can_edit,
+    can_publish,
+    check_transition,
+    transition,
+)
 
 
 class KnownLabelAutocompleteSelect(AutocompleteSelect):
@@ -47,6 +59,40 @@ class KnownLabelForm(forms.ModelForm):
                     widget.known = {str(related.pk): field.label_from_instance(related)}
 
 
+class WorkflowForm(KnownLabelForm):
+    """Offers only the statuses the user may give the record; refuses any other (a forged POST
+    included); scheduling is reserved to those who may publish."""
+
+    workflow_user = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.previous_status = self.instance.status if self.instance.pk else Status.DRAFT
+        if "status" in self.fields:
+            allowed = allowed_statuses(self.workflow_user, self.instance)
+            self.fields["status"].choices = [
+                (value, label) for value, label in Status.choices if value in allowed
+            ]
+        if "publish_at" in self.fields and not can_publish(self.workflow_user, self._meta.model):
+            self.fields["publish_at"].disabled = True
+
+    def clean(self):
+        cleaned = super().clean()
+        status = cleaned.get("status") or self.previous_status
+        try:
+            check_transition(
+                self.workflow_user,
+                self.instance,
+                status,
+                previous=self.previous_status,
+                reason=cleaned.get("withdrawn_reason", ""),
+                check_sources=False,
+            )
+        except TransitionError as error:
+            self.add_error("status" if "status" in self.fields else None, str(error))
+        return cleaned
+
+
 class EfficientFormMixin:
     """Autocomplete widgets that reuse joined rows, and inline rows joined to their relations."""
 
@@ -72,8 +118,25 @@ class EfficientFormMixin:
         return queryset
 
 
+class CitationFormSet(BaseGenericInlineFormSet):
+    """A record about to be published must keep at least one citation."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or getattr(self.instance, "status", None) != Status.PUBLISHED:
+            return
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data.get("source") and not form.cleaned_data.get("DELETE")
+        ]
+        if not kept:
+            raise ValidationError(_("A published record must cite at least one source."))
+
+
 class CitationInline(EfficientFormMixin, GenericTabularInline):
     model = Citation
+    formset = CitationFormSet
     extra = 1
     autocomplete_fields = ["source"]
     fields = ["source", "field", "claimed_value", "locator", "excerpt"]
@@ -108,7 +171,7 @@ class HasSourceFilter(admin.SimpleListFilter):
 
 GROUPS = {
     "uncertainty": ["is_estimate", "is_disputed", "uncertainty"],
-    "publication": ["status", "publish_at"],
+    "publication": ["status", "publish_at", "withdrawn_reason"],
     "history": ["created_at", "updated_at"],
 }
 
@@ -146,6 +209,91 @@ class RecordAdmin(EfficientFormMixin, admin.ModelAdmin):
         return fieldsets
 
 
+class ScheduledFilter(admin.SimpleListFilter):
+    title = _("schedule")
+    parameter_name = "scheduled"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Scheduled for later"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(status=Status.PUBLISHED, publish_at__gt=timezone.now())
+        return queryset
+
+
+class PublishableAdmin(RecordAdmin):
+    """The publication workflow in the admin: status choices per role, bulk transitions that
+    respect permissions, published records read-only for those who may not publish."""
+
+    form = WorkflowForm
+    actions = ["submit_for_review", "publish", "withdraw"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"workflow_user": request.user})
+
+    def get_list_filter(self, request):
+        return ["status", ScheduledFilter, *super().get_list_filter(request)]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not can_edit(request.user, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_publish_permission(self, request):
+        return can_publish(request.user, self.model)
+
+    def save_model(self, request, obj, form, change):
+        if obj.status == Status.WITHDRAWN and form.previous_status != Status.WITHDRAWN:
+            obj.withdrawn_at = timezone.now()
+        elif obj.status != Status.WITHDRAWN:
+            obj.withdrawn_at = None
+        super().save_model(request, obj, form, change)
+
+    def apply(self, request, queryset, target, *, reason=""):
+        done, refused = 0, []
+        for record in queryset:
+            try:
+                transition(record, user=request.user, to=target, reason=reason)
+                done += 1
+            except (TransitionError, PermissionDenied) as error:
+                refused.append(f"{record}: {error}")
+        if done:
+            self.message_user(
+                request, _("%(count)s record(s) updated.") % {"count": done}, messages.SUCCESS
+            )
+        for problem in refused:
+            self.message_user(request, problem, messages.ERROR)
+
+    @admin.action(description=_("Submit for review"), permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        self.apply(request, queryset, Status.REVIEW)
+
+    @admin.action(description=_("Publish"), permissions=["publish"])
+    def publish(self, request, queryset):
+        self.apply(request, queryset, Status.PUBLISHED)
+
+    @admin.action(description=_("Withdraw, with a reason…"), permissions=["publish"])
+    def withdraw(self, request, queryset):
+        reason = request.POST.get("withdrawn_reason", "").strip()
+        if request.POST.get("confirm") and reason:
+            self.apply(request, queryset, Status.WITHDRAWN, reason=reason)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/partnership/withdraw.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Withdraw records"),
+                "records": queryset,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "missing_reason": bool(request.POST.get("confirm")),
+            },
+        )
+
+
 class FactAdmin(RecordAdmin):
     """Admin of a fact-bearing record: citations inline, uncertainty flags, source count."""
 
@@ -167,6 +315,5 @@ class FactAdmin(RecordAdmin):
         return obj.source_count
 
 
-class PublishableFactAdmin(FactAdmin):
-    def get_list_filter(self, request):
-        return ["status", *super().get_list_filter(request)]
+class PublishableFactAdmin(PublishableAdmin, FactAdmin):
+    pass

@@ -1,4 +1,4 @@
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 
@@ -14,6 +14,12 @@ class Pagination(PageNumberPagination):
         if raw is not None and not (raw.isdigit() and int(raw) > 0):
             raise ValidationError({self.page_size_query_param: ["A whole number from 1 to 100."]})
         return super().get_page_size(request)
+
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and not (raw.isdigit() and int(raw) > 0) and raw not in self.last_page_strings:
+            raise NotFound("Invalid page: give a page number from 1.")
+        return super().get_page_number(request, paginator)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -4,10 +4,12 @@ import copy
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse as django_reverse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .. import workflow
 from ..dates import PartialDate, Precision
 from ..models import (
     Activity,
@@ -29,6 +31,7 @@ from ..models import (
     ProgrammeParticipant,
     Quote,
     Source,
+    Status,
     System,
     Tag,
     Variant,
@@ -180,7 +183,10 @@ class ModelRulesMixin:
 
 
 class RecordSerializer(ModelRulesMixin, serializers.ModelSerializer):
-    """A public record: its API URL, its public page, and its publication state."""
+    """A public record: its API URL, its public page, and its publication state.
+
+    Status changes follow the workflow (partnership.workflow): a Contributor can write drafts
+    and submit them, only those who may publish can publish, schedule or withdraw."""
 
     api_url = PlainHyperlink(view_name="api:placeholder", lookup_field="slug")
     html_url = serializers.SerializerMethodField()
@@ -190,7 +196,42 @@ class RecordSerializer(ModelRulesMixin, serializers.ModelSerializer):
     publish_at = serializers.DateTimeField(required=False, allow_null=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
-    record_fields = ["api_url", "html_url", "slug", "status", "publish_at", "updated_at"]
+    withdrawn_reason = serializers.CharField(required=False, allow_blank=True)
+    withdrawn_at = serializers.DateTimeField(read_only=True)
+
+    record_fields = [
+        "api_url",
+        "html_url",
+        "slug",
+        "status",
+        "publish_at",
+        "withdrawn_reason",
+        "withdrawn_at",
+        "updated_at",
+    ]
+
+    def validate(self, attrs):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        model = self.Meta.model
+        previous = self.instance.status if self.instance is not None else Status.DRAFT
+        target = attrs.get("status", previous)
+        if "publish_at" in attrs and not workflow.can_publish(user, model):
+            raise serializers.ValidationError(
+                {"publish_at": ["Only those who may publish can schedule."]}
+            )
+        record = self.instance if self.instance is not None else model()
+        try:
+            workflow.check_transition(
+                user, record, target, previous=previous, reason=attrs.get("withdrawn_reason", "")
+            )
+        except workflow.TransitionError as error:
+            raise serializers.ValidationError({"status": [str(error)]}) from error
+        if target == Status.WITHDRAWN and previous != Status.WITHDRAWN:
+            attrs["withdrawn_at"] = timezone.now()
+        elif target != Status.WITHDRAWN:
+            attrs["withdrawn_at"] = None
+        return super().validate(attrs)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,13 +7,18 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.exceptions import NotAcceptable, ValidationError
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import (
+    SAFE_METHODS,
+    AllowAny,
+    BasePermission,
+    DjangoModelPermissionsOrAnonReadOnly,
+)
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from .. import timeline
+from .. import timeline, workflow
 from ..models import (
     RECORD_TYPES,
     Appointment,
@@ -94,8 +99,19 @@ class HttpMixin:
         return response
 
 
+class ReaderFacingEdits(BasePermission):
+    """What readers see (published or withdrawn) is changed only by those who may publish."""
+
+    message = "Only those who may publish can change a published or withdrawn record."
+
+    def has_object_permission(self, request, view, obj):
+        return request.method in SAFE_METHODS or workflow.can_edit(request.user, obj)
+
+
 class RecordViewSet(HttpMixin, viewsets.ModelViewSet):
     """Common behaviour: visibility, citations prefetched, CSV for lists."""
+
+    permission_classes = [DjangoModelPermissionsOrAnonReadOnly, ReaderFacingEdits]
 
     lookup_field = "slug"
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]

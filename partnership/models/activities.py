@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from ..dates import PartialDateAccessor, check_order, precision_field
 from .actors import Country, Organization, Person
 from .base import (
+    PUBLISH_PERMISSIONS,
     Fact,
     PublicationQuerySet,
     Publishable,
@@ -102,6 +103,7 @@ class Activity(Publishable, Fact):
     ended = PartialDateAccessor("end")
 
     class Meta:
+        default_permissions = PUBLISH_PERMISSIONS
         ordering = ["start", "name"]
         verbose_name = _("activity")
         verbose_name_plural = _("activities")

@@ -7,7 +7,14 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ..dates import PartialDateAccessor, check_order, precision_field
-from .base import Fact, PublicationQuerySet, Publishable, Timestamped, period_constraint
+from .base import (
+    PUBLISH_PERMISSIONS,
+    Fact,
+    PublicationQuerySet,
+    Publishable,
+    Timestamped,
+    period_constraint,
+)
 
 
 class Country(Publishable):
@@ -19,6 +26,7 @@ class Country(Publishable):
     summary = models.TextField(_("summary"), blank=True)
 
     class Meta:
+        default_permissions = PUBLISH_PERMISSIONS
         ordering = ["name"]
         verbose_name = _("country")
         verbose_name_plural = _("countries")
@@ -80,6 +88,7 @@ class Organization(Publishable, Fact):
     founded = PartialDateAccessor("founded_on")
 
     class Meta:
+        default_permissions = PUBLISH_PERMISSIONS
         ordering = ["name"]
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")
@@ -126,6 +135,7 @@ class Person(Publishable, Fact):
     summary = models.TextField(_("summary"), blank=True)
 
     class Meta:
+        default_permissions = PUBLISH_PERMISSIONS
         ordering = ["name"]
         verbose_name = _("person")
         verbose_name_plural = _("people")

@@ -8,7 +8,14 @@ from django.utils.translation import gettext_lazy as _
 
 from ..dates import PartialDateAccessor, check_order, precision_field
 from .actors import Country, Organization, Person
-from .base import Fact, PublicationQuerySet, Publishable, Timestamped, period_constraint
+from .base import (
+    PUBLISH_PERMISSIONS,
+    Fact,
+    PublicationQuerySet,
+    Publishable,
+    Timestamped,
+    period_constraint,
+)
 
 
 class Currency(models.TextChoices):
@@ -25,6 +32,7 @@ class Partnership(Publishable, Fact):
     objectives = models.TextField(_("objectives"), blank=True, help_text=_("One per line."))
 
     class Meta:
+        default_permissions = PUBLISH_PERMISSIONS
         ordering = ["name"]
         verbose_name = _("partnership")
         verbose_name_plural = _("partnerships")
@@ -158,6 +166,7 @@ class Agreement(Publishable, Fact):
     publication_requires = ("partnership",)
 
     class Meta:
+        default_permissions = PUBLISH_PERMISSIONS
         ordering = ["signed_on", "title"]
         verbose_name = _("agreement")
         verbose_name_plural = _("agreements")
@@ -200,6 +209,7 @@ class Programme(Publishable, Fact):
     publication_requires = ("lead_organization",)
 
     class Meta:
+        default_permissions = PUBLISH_PERMISSIONS
         ordering = ["name"]
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")

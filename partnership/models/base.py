@@ -14,6 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from ..dates import PartialDateAccessor, normalize_partial_dates, precision_field
 
+# Every publishable record type has, besides Django's four, a "publish" permission
+# (publish_<model>): publishing, scheduling and withdrawing are reserved to it.
+PUBLISH_PERMISSIONS = ("add", "change", "delete", "view", "publish")
+
 
 class Status(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -50,15 +54,26 @@ class PublicationQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Everything for staff allowed to view this kind of record; published rows for others."""
-        opts = self.model._meta
-        if (
-            user is not None
-            and user.is_active
-            and user.is_staff
-            and user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
-        ):
+        if can_view_unpublished(user, self.model):
             return self
         return self.published()
+
+    def readable_by(self, user):
+        """What a record's own page may show: what `visible_to` allows, plus withdrawn records,
+        which readers see as a notice with the reason instead of a dead link."""
+        if can_view_unpublished(user, self.model) or not issubclass(self.model, Publishable):
+            return self.visible_to(user)
+        return self.published() | self.filter(status=Status.WITHDRAWN)
+
+
+def can_view_unpublished(user, model) -> bool:
+    opts = model._meta
+    return bool(
+        user is not None
+        and user.is_active
+        and user.is_staff
+        and user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
+    )
 
 
 class Timestamped(models.Model):
@@ -82,6 +97,12 @@ class Publishable(Timestamped):
         help_text=_(
             "Leave empty to publish at once; a future time keeps the record hidden until then."
         ),
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True, editable=False)
+    withdrawn_reason = models.TextField(
+        _("reason for withdrawal"),
+        blank=True,
+        help_text=_("Shown to readers in place of the record once it is withdrawn."),
     )
 
     publication_requires: tuple[str, ...] = ()
@@ -129,6 +150,7 @@ class Source(Publishable):
     published = PartialDateAccessor("published_on")
 
     class Meta:
+        default_permissions = PUBLISH_PERMISSIONS
         ordering = ["publisher", "title"]
         verbose_name = _("source")
         verbose_name_plural = _("sources")

@@ -10,7 +10,14 @@ from ..dates import PartialDateAccessor, check_order, precision_field
 from .activities import Place
 from .actors import Country, Person
 from .agreements import Partnership
-from .base import Fact, PublicationQuerySet, Publishable, Timestamped, period_constraint
+from .base import (
+    PUBLISH_PERMISSIONS,
+    Fact,
+    PublicationQuerySet,
+    Publishable,
+    Timestamped,
+    period_constraint,
+)
 
 
 class Tag(Timestamped):
@@ -49,6 +56,7 @@ class Article(Publishable, Fact):
     published = PartialDateAccessor("published_on")
 
     class Meta:
+        default_permissions = PUBLISH_PERMISSIONS
         ordering = ["-published_on", "-published_on_precision", "title"]
         verbose_name = _("article")
         verbose_name_plural = _("articles")
@@ -123,6 +131,7 @@ class Quote(Publishable, Fact):
     publication_requires = ("person",)
 
     class Meta:
+        default_permissions = PUBLISH_PERMISSIONS
         ordering = ["said_on", "pk"]
         verbose_name = _("quote")
         verbose_name_plural = _("quotes")
@@ -179,6 +188,7 @@ class Event(Publishable, Fact):
     ended = PartialDateAccessor("end")
 
     class Meta:
+        default_permissions = PUBLISH_PERMISSIONS
         ordering = ["date", "date_precision", "title"]
         verbose_name = _("event")
         verbose_name_plural = _("events")

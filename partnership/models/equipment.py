@@ -11,6 +11,7 @@ from ..dates import PartialDateAccessor, precision_field
 from .actors import Country, Organization
 from .agreements import Agreement, Currency, Programme
 from .base import (
+    PUBLISH_PERMISSIONS,
     Fact,
     PublicationQuerySet,
     Publishable,
@@ -57,6 +58,7 @@ class System(Publishable, Fact):
     publication_requires = ("programme",)
 
     class Meta:
+        default_permissions = PUBLISH_PERMISSIONS
         ordering = ["name"]
         verbose_name = _("system")
         verbose_name_plural = _("systems")
@@ -183,6 +185,7 @@ class Order(Publishable, Fact):
     objects = OrderQuerySet.as_manager()
 
     class Meta:
+        default_permissions = PUBLISH_PERMISSIONS
         ordering = ["ordered_on", "buyer__name", "system__name"]
         verbose_name = _("order")
         verbose_name_plural = _("orders")

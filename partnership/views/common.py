@@ -33,7 +33,15 @@ class PublishedDetailView(DetailView):
     context_object_name = "record"
 
     def get_queryset(self):
-        return self.model.objects.published()
+        # Staff allowed to see drafts preview them here; readers get withdrawn records as a notice.
+        return self.model.objects.readable_by(self.request.user)
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if not self.object.is_published:
+            response["Cache-Control"] = "private, no-store"
+            response["X-Robots-Tag"] = "noindex"
+        return response
 
     def cited_records(self, context) -> list:
         return [self.object]
