@@ -13,6 +13,7 @@ from collections import Counter
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+import reversion
 import yaml
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -94,7 +95,8 @@ class Loader:
         unknown = set(self.data) - {name for name, _ in sections}
         if unknown:
             raise DatasetError(f"Unknown sections: {', '.join(sorted(unknown))}.")
-        with transaction.atomic():
+        with transaction.atomic(), reversion.create_revision():
+            reversion.set_comment("Loaded from the CaMo dataset file")
             for name, load in sections:
                 for index, spec in enumerate(self.data.get(name) or []):
                     load(spec, f"{name}[{index}]")

@@ -96,7 +96,7 @@ def test_the_dataset_change_forms_open(admin_client):
 
 def test_admin_is_staff_only(client, django_user_model):
     django_user_model.objects.create_user("reader", password="pw-for-tests-only")
-    client.login(username="reader", password="pw-for-tests-only")
+    client.force_login(django_user_model.objects.get(username="reader"))
     response = client.get(url(Organization, "changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from ..history import register_models
 from ..models import (
     Activity,
     Agreement,
@@ -30,6 +31,13 @@ from ..models import (
     Variant,
     check_deliveries_fit,
 )
+from ..resources import (
+    ActivityResource,
+    DeliveryResource,
+    ImportExportAdminMixin,
+    OrderResource,
+    ParticipationResource,
+)
 from ..sourcing import fact_querysets
 from .base import (
     EfficientFormMixin,
@@ -39,6 +47,9 @@ from .base import (
     PublishableFactAdmin,
     RecordAdmin,
 )
+
+# Before the admin classes: VersionAdmin would otherwise register models on its own terms.
+register_models()
 
 
 @admin.register(Source)
@@ -261,7 +272,8 @@ class DeliveryInline(EfficientInline):
 
 
 @admin.register(Order)
-class OrderAdmin(PublishableFactAdmin):
+class OrderAdmin(ImportExportAdminMixin, PublishableFactAdmin):
+    resource_classes = [OrderResource]
     list_display = [
         "__str__",
         "buyer",
@@ -289,7 +301,8 @@ class OrderAdmin(PublishableFactAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(FactAdmin):
+class DeliveryAdmin(ImportExportAdminMixin, FactAdmin):
+    resource_classes = [DeliveryResource]
     list_display = ["__str__", "order", "delivered", "quantity", "recipient", "sources"]
     list_filter = ["order__buyer", "order__system"]
     list_select_related = ["order__buyer", "order__system", "recipient"]
@@ -315,7 +328,8 @@ class ParticipationInline(EfficientInline):
 
 
 @admin.register(Activity)
-class ActivityAdmin(PublishableFactAdmin):
+class ActivityAdmin(ImportExportAdminMixin, PublishableFactAdmin):
+    resource_classes = [ActivityResource]
     list_display = [
         "name",
         "kind",
@@ -337,7 +351,8 @@ class ActivityAdmin(PublishableFactAdmin):
 
 
 @admin.register(Participation)
-class ParticipationAdmin(FactAdmin):
+class ParticipationAdmin(ImportExportAdminMixin, FactAdmin):
+    resource_classes = [ParticipationResource]
     list_display = ["__str__", "activity", "organization", "country", "role", "strength", "sources"]
     list_filter = ["role", "country"]
     list_select_related = ["activity", "organization", "country"]

@@ -1,16 +1,24 @@
 """Shared admin pieces: citations inline, publication and uncertainty columns, constant query counts."""
 
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.contrib.contenttypes.forms import BaseGenericInlineFormSet
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from reversion import create_revision, set_comment, set_user
+from reversion.admin import VersionAdmin
+from reversion.models import Version
 
+from ..history import field_changes
 from ..models import Citation, Status
 from ..workflow import (
     TransitionError,
@@ -57,40 +65,6 @@ class KnownLabelForm(forms.ModelForm):
                 related = getattr(self.instance, name)
                 if related is not None:
                     widget.known = {str(related.pk): field.label_from_instance(related)}
-
-
-class WorkflowForm(KnownLabelForm):
-    """Offers only the statuses the user may give the record; refuses any other (a forged POST
-    included); scheduling is reserved to those who may publish."""
-
-    workflow_user = None
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.previous_status = self.instance.status if self.instance.pk else Status.DRAFT
-        if "status" in self.fields:
-            allowed = allowed_statuses(self.workflow_user, self.instance)
-            self.fields["status"].choices = [
-                (value, label) for value, label in Status.choices if value in allowed
-            ]
-        if "publish_at" in self.fields and not can_publish(self.workflow_user, self._meta.model):
-            self.fields["publish_at"].disabled = True
-
-    def clean(self):
-        cleaned = super().clean()
-        status = cleaned.get("status") or self.previous_status
-        try:
-            check_transition(
-                self.workflow_user,
-                self.instance,
-                status,
-                previous=self.previous_status,
-                reason=cleaned.get("withdrawn_reason", ""),
-                check_sources=False,
-            )
-        except TransitionError as error:
-            self.add_error("status" if "status" in self.fields else None, str(error))
-        return cleaned
 
 
 class EfficientFormMixin:
@@ -176,9 +150,134 @@ GROUPS = {
 }
 
 
-class RecordAdmin(EfficientFormMixin, admin.ModelAdmin):
+class ConcurrencyForm(KnownLabelForm):
+    """Refuses to save over a change made since the form was opened, and says what changed."""
+
+    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
+
+    def clean(self):
+        cleaned = super().clean()
+        loaded = cleaned.get("loaded_at")
+        if self.instance.pk and loaded:
+            stored = (
+                type(self.instance)
+                .objects.filter(pk=self.instance.pk)
+                .values_list("updated_at", flat=True)
+                .first()
+            )
+            if stored is not None and stored.isoformat() != loaded:
+                raise ValidationError(self.conflict_message(loaded))
+        return cleaned
+
+    def conflict_message(self, loaded: str) -> str:
+        versions = Version.objects.get_for_object(self.instance).select_related("revision__user")
+        latest = versions.first()
+        opened = versions.filter(
+            revision__date_created__lte=datetime.datetime.fromisoformat(loaded)
+        ).first()
+        who = (
+            latest.revision.user
+            if latest is not None and latest.revision.user
+            else _("someone else")
+        )
+        changed = (
+            field_changes(type(self.instance), opened.field_dict, latest.field_dict)
+            if latest is not None and opened is not None
+            else []
+        )
+        details = "; ".join(f"{c['field']}: {c['before']} → {c['after']}" for c in changed)
+        message = _(
+            "%(who)s changed this record after you opened it; your changes were not saved."
+        ) % {"who": who}
+        if details:
+            message = f"{message} {_('Their changes:')} {details}."
+        return f"{message} {_('Reload the page to edit the current version.')}"
+
+
+class WorkflowForm(ConcurrencyForm):
+    """Offers only the statuses the user may give the record; refuses any other (a forged POST
+    included); scheduling is reserved to those who may publish."""
+
+    workflow_user = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.previous_status = self.instance.status if self.instance.pk else Status.DRAFT
+        if "status" in self.fields:
+            allowed = allowed_statuses(self.workflow_user, self.instance)
+            self.fields["status"].choices = [
+                (value, label) for value, label in Status.choices if value in allowed
+            ]
+        if "publish_at" in self.fields and not can_publish(self.workflow_user, self._meta.model):
+            self.fields["publish_at"].disabled = True
+
+    def clean(self):
+        cleaned = super().clean()
+        status = cleaned.get("status") or self.previous_status
+        try:
+            check_transition(
+                self.workflow_user,
+                self.instance,
+                status,
+                previous=self.previous_status,
+                reason=cleaned.get("withdrawn_reason", ""),
+                check_sources=False,
+            )
+        except TransitionError as error:
+            self.add_error("status" if "status" in self.fields else None, str(error))
+        return cleaned
+
+
+class RecordAdmin(EfficientFormMixin, VersionAdmin):
+    """Every admin: change history with field diffs, revert and recovery of deleted records
+    (django-reversion), and protection against overwriting someone else's change."""
+
+    form = ConcurrencyForm
     list_per_page = 50
     readonly_fields = ["created_at", "updated_at"]
+    object_history_template = "admin/partnership/object_history.html"
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        opts = self.model._meta
+        versions = list(
+            Version.objects.get_for_object(obj)
+            .select_related("revision__user")
+            .order_by("revision__date_created", "pk")
+        )
+        entries, previous = [], None
+        for version in versions:
+            entries.append(
+                {
+                    "version": version,
+                    "revision": version.revision,
+                    "url": reverse(
+                        f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_revision",
+                        args=(quote(version.object_id), version.id),
+                    ),
+                    "changes": field_changes(self.model, previous, version.field_dict),
+                    "created": previous is None,
+                }
+            )
+            previous = version.field_dict
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Change history: %s") % obj,
+            "entries": list(reversed(entries)),
+            "object": obj,
+            "opts": opts,
+            "module_name": str(opts.verbose_name_plural),
+            "preserved_filters": self.get_preserved_filters(request),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, self.object_history_template, context)
 
     def get_fieldsets(self, request, obj=None):
         """The record's own fields first, each partial date beside its precision; then
@@ -255,7 +354,10 @@ class PublishableAdmin(RecordAdmin):
         done, refused = 0, []
         for record in queryset:
             try:
-                transition(record, user=request.user, to=target, reason=reason)
+                with create_revision():
+                    set_user(request.user)
+                    set_comment(_("Status: %(status)s") % {"status": Status(target).label})
+                    transition(record, user=request.user, to=target, reason=reason)
                 done += 1
             except (TransitionError, PermissionDenied) as error:
                 refused.append(f"{record}: {error}")

@@ -17,7 +17,11 @@ class Pagination(PageNumberPagination):
 
     def get_page_number(self, request, paginator):
         raw = request.query_params.get(self.page_query_param)
-        if raw is not None and not (raw.isdigit() and int(raw) > 0) and raw not in self.last_page_strings:
+        if (
+            raw is not None
+            and not (raw.isdigit() and int(raw) > 0)
+            and raw not in self.last_page_strings
+        ):
             raise NotFound("Invalid page: give a page number from 1.")
         return super().get_page_number(request, paginator)
 

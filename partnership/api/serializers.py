@@ -197,7 +197,7 @@ class RecordSerializer(ModelRulesMixin, serializers.ModelSerializer):
     updated_at = serializers.DateTimeField(read_only=True)
 
     withdrawn_reason = serializers.CharField(required=False, allow_blank=True)
-    withdrawn_at = serializers.DateTimeField(read_only=True)
+    withdrawn_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     record_fields = [
         "api_url",

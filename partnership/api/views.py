@@ -1,5 +1,6 @@
 """API views: one viewset per public record type, built on the models' visibility querysets."""
 
+import reversion
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db.models import Max, Prefetch
 from django.utils.http import http_date
@@ -17,6 +18,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
+from reversion.views import RevisionMixin
 
 from .. import timeline, workflow
 from ..models import (
@@ -108,7 +110,7 @@ class ReaderFacingEdits(BasePermission):
         return request.method in SAFE_METHODS or workflow.can_edit(request.user, obj)
 
 
-class RecordViewSet(HttpMixin, viewsets.ModelViewSet):
+class RecordViewSet(RevisionMixin, HttpMixin, viewsets.ModelViewSet):
     """Common behaviour: visibility, citations prefetched, CSV for lists."""
 
     permission_classes = [DjangoModelPermissionsOrAnonReadOnly, ReaderFacingEdits]
@@ -145,6 +147,18 @@ class RecordViewSet(HttpMixin, viewsets.ModelViewSet):
             return super().allowed_parameters()
         filters_ = set(self.filterset_class.base_filters) if self.filterset_class else set()
         return {*super().allowed_parameters(), *filters_, "search", "ordering", "page", "page_size"}
+
+    def perform_create(self, serializer):
+        reversion.set_user(self.request.user)
+        super().perform_create(serializer)
+
+    def perform_update(self, serializer):
+        reversion.set_user(self.request.user)
+        super().perform_update(serializer)
+
+    def perform_destroy(self, instance):
+        reversion.set_user(self.request.user)
+        super().perform_destroy(instance)
 
     def get_renderers(self):
         # Lists export CSV too. (An unrouted method has no action: it must reach its 405.)

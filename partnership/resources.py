@@ -1,0 +1,573 @@
+"""Import and export of orders, deliveries, activities and participations (django-import-export).
+
+Files name related records by their natural key (a country's ISO code, a slug), never by database
+id, and write a partial date as one text column ("2019-06-21", "2019-06", "2019", "2010s").
+
+An import is all-or-nothing: it runs in a transaction that is rolled back when any row has an error
+or fails validation (the model's full_clean, e.g. deliveries adding up to more than the order).
+New records keep the model's default status (draft) unless the file has a `status` column, and the
+publication workflow applies row by row: a user without the publish permission cannot publish, nor
+change a record readers already see.
+"""
+
+from __future__ import annotations
+
+import datetime
+from html import escape
+
+import reversion
+from diff_match_patch import diff_match_patch
+from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from import_export.fields import Field
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.resources import Diff, ModelResource
+from import_export.widgets import CharWidget, ForeignKeyWidget, Widget
+
+from .dates import PartialDate, PartialDateAccessor
+from .models import (
+    Activity,
+    Agreement,
+    Country,
+    Delivery,
+    Order,
+    Organization,
+    Participation,
+    Person,
+    Place,
+    Publishable,
+    Status,
+    System,
+    Variant,
+)
+from .workflow import READER_FACING, TransitionError, can_publish, check_transition
+
+FORMATS = [CSV, XLSX]
+
+
+# Widgets and fields -------------------------------------------------------------------------------
+
+
+class PartialDateWidget(Widget):
+    """A partial date as text: "2019-06-21", "2019-06", "2019" or "2010s".
+
+    `part` picks what `clean` returns: the PartialDate (default), or only its first day ("value")
+    or its precision ("precision"), for lookups on the two model fields.
+    """
+
+    def __init__(self, *, required: bool = False, part: str | None = None):
+        super().__init__(coerce_to_string=True)
+        self.required = required
+        self.part = part
+
+    def clean(self, value, row=None, **kwargs):
+        partial = self.parse(value)
+        if partial is None or self.part is None:
+            return partial
+        return partial.value if self.part == "value" else int(partial.precision)
+
+    def parse(self, value) -> PartialDate | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if self.required:
+                raise ValueError(gettext("A date is required."))
+            return None
+        if isinstance(value, datetime.datetime):
+            # A spreadsheet turned the text into a date: it is known to the day.
+            return PartialDate(value.date(), 4)
+        if isinstance(value, datetime.date):
+            return PartialDate(value, 4)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # a year typed as a number
+        text = str(value).strip()
+        try:
+            return PartialDate.parse(text)
+        except ValueError:
+            # The pattern matched but the date does not exist ("2019-13"), or it did not match.
+            raise ValueError(
+                gettext("“%(value)s” is not a date: write 2019-06-21, 2019-06, 2019 or 2010s.")
+                % {"value": text}
+            ) from None
+
+    def render(self, value, obj=None, **kwargs):
+        if isinstance(value, PartialDate):
+            return value.isoformat()
+        return ""
+
+
+class PartialDateField(Field):
+    """One text column for a partial date, read and written through the model's
+    PartialDateAccessor (which sets `<name>` and `<name>_precision` together)."""
+
+    def __init__(self, accessor: str, *, required: bool = False, **kwargs):
+        kwargs.setdefault("column_name", accessor)
+        super().__init__(attribute=accessor, widget=PartialDateWidget(required=required), **kwargs)
+
+    def clean(self, row, **kwargs):
+        try:
+            return super().clean(row, **kwargs)
+        except ValueError as error:
+            raise ValueError(
+                gettext("Column “%(column)s”: %(error)s")
+                % {"column": self.column_name, "error": error}
+            ) from None
+
+
+class NaturalKeyWidget(ForeignKeyWidget):
+    """A foreign key by natural key (slug, ISO code); an unknown key is a clear row error."""
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, str):
+            value = value.strip()
+        if value in (None, ""):
+            return None
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(
+                gettext("No %(model)s has the %(field)s “%(value)s”.")
+                % {
+                    "model": self.model._meta.verbose_name,
+                    "field": self.model._meta.get_field(self.field).verbose_name,
+                    "value": value,
+                }
+            ) from None
+        except self.model.MultipleObjectsReturned:
+            raise ValueError(
+                gettext("Several %(models)s have the %(field)s “%(value)s”.")
+                % {
+                    "models": self.model._meta.verbose_name_plural,
+                    "field": self.model._meta.get_field(self.field).verbose_name,
+                    "value": value,
+                }
+            ) from None
+
+
+class VariantWidget(NaturalKeyWidget):
+    """A variant's slug is unique within its system: look it up among the row's system's."""
+
+    def __init__(self, system_column: str = "system"):
+        super().__init__(Variant, "slug")
+        self.system_column = system_column
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        queryset = super().get_queryset(value, row, *args, **kwargs)
+        system = (row or {}).get(self.system_column)
+        if system:
+            queryset = queryset.filter(system__slug=str(system).strip())
+        return queryset
+
+
+def key(attribute: str, model, field: str = "slug", **kwargs) -> Field:
+    return Field(
+        attribute=attribute,
+        column_name=attribute,
+        widget=NaturalKeyWidget(model, field),
+        **kwargs,
+    )
+
+
+def status_field() -> Field:
+    # An empty cell keeps the record's status (the model default, draft, for a new record).
+    return Field(
+        attribute="status",
+        column_name="status",
+        widget=CharWidget(allow_blank=False),
+        saves_null_values=False,
+    )
+
+
+class StylelessDiff(Diff):
+    """The preview's diff without inline style attributes, which the site's Content-Security-
+    Policy refuses; import_export/import.css colours <ins> and <del> instead."""
+
+    def as_html(self):
+        cells = []
+        matcher = diff_match_patch()
+        for before, after in zip(self.left, self.right, strict=False):
+            if before != after and self.new:
+                before = ""
+            diff = matcher.diff_main(str(before), str(after))
+            matcher.diff_cleanupSemantic(diff)
+            tags = {
+                matcher.DIFF_INSERT: "ins",
+                matcher.DIFF_DELETE: "del",
+                matcher.DIFF_EQUAL: "span",
+            }
+            html = "".join(
+                f"<{tags[op]}>{escape(text, quote=False)}</{tags[op]}>" for op, text in diff if text
+            )
+            cells.append(mark_safe(html))  # every piece of text is escaped above
+        return cells
+
+
+# Resources --------------------------------------------------------------------------------------
+
+
+class RecordResource(ModelResource):
+    """What every resource of the knowledge base shares: natural keys, one column per partial
+    date, full model validation, all-or-nothing imports, and the publication workflow."""
+
+    # Fields used only to find the existing record, neither imported nor exported (see
+    # DeliveryResource).
+    lookup_only: tuple[str, ...] = ()
+
+    def __init__(self, user=None, **kwargs):
+        super().__init__(**kwargs)
+        self.user = user
+
+    @classmethod
+    def get_diff_class(cls):
+        return StylelessDiff
+
+    # Import ---------------------------------------------------------------------------------------
+
+    def import_data(
+        self,
+        dataset,
+        dry_run=False,
+        raise_errors=False,
+        use_transactions=None,
+        collect_failed_rows=False,
+        rollback_on_validation_errors=True,
+        **kwargs,
+    ):
+        """Like import-export's, but a row failing validation also rolls back every row (the
+        default keeps the valid rows), and a real import is one revision of the change history."""
+        if kwargs.get("user") is not None:
+            self.user = kwargs["user"]
+        options = {
+            "dry_run": dry_run,
+            "raise_errors": raise_errors,
+            "use_transactions": use_transactions,
+            "collect_failed_rows": collect_failed_rows,
+            "rollback_on_validation_errors": rollback_on_validation_errors,
+            **kwargs,
+        }
+        if dry_run:
+            return super().import_data(dataset, **options)
+        with reversion.create_revision(using=self.get_db_connection_name()):
+            if self.user is not None and self.user.is_authenticated:
+                reversion.set_user(self.user)
+            file_name = kwargs.get("file_name")
+            reversion.set_comment(
+                gettext("Imported from %(file)s") % {"file": file_name}
+                if file_name
+                else gettext("Imported from a file")
+            )
+            return super().import_data(dataset, **options)
+
+    def get_import_order(self):
+        return tuple(name for name in super().get_import_order() if name not in self.lookup_only)
+
+    def get_export_order(self):
+        return tuple(name for name in super().get_export_order() if name not in self.lookup_only)
+
+    def get_instance(self, instance_loader, row):
+        try:
+            return super().get_instance(instance_loader, row)
+        except ValueError:
+            # A key column holds a bad value: import_instance reports it on that column.
+            return None
+        except self._meta.model.MultipleObjectsReturned:
+            raise ValidationError(
+                gettext("Several %(models)s match this row's key columns (%(columns)s).")
+                % {
+                    "models": self._meta.model._meta.verbose_name_plural,
+                    "columns": ", ".join(
+                        self.fields[name].column_name for name in self.get_import_id_fields()
+                    ),
+                }
+            ) from None
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        super().after_init_instance(instance, new, row, **kwargs)
+        # The stored status, before the row changes it: the workflow checks the transition.
+        instance._import_stored_status = None if new else getattr(instance, "status", None)
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        try:
+            super().import_field(field, instance, row, is_m2m, **kwargs)
+        except ValueError:
+            raise
+        except (ArithmeticError, TypeError):
+            # decimal.InvalidOperation and the like: report them like any bad value.
+            raise ValueError(
+                gettext("“%(value)s” is not a valid value.") % {"value": row.get(field.column_name)}
+            ) from None
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """Errors keyed by column: the file's bad values, the workflow, then full_clean."""
+        errors = {name: list(items) for name, items in (import_validation_errors or {}).items()}
+        workflow_error = self.workflow_error(instance)
+        if workflow_error:
+            errors.setdefault("status", []).append(ValidationError(workflow_error))
+        columns = self.model_field_columns()
+        if self._meta.clean_model_instances:
+            # Leave out the model fields behind a column already in error.
+            exclude = set(errors) | {name for name, column in columns.items() if column in errors}
+            try:
+                instance.full_clean(exclude=exclude, validate_unique=validate_unique)
+            except ValidationError as error:
+                for name, items in error.update_error_dict({}).items():
+                    errors.setdefault(columns.get(name, name), []).extend(items)
+        if errors:
+            raise ValidationError(errors)
+
+    def model_field_columns(self) -> dict[str, str]:
+        """Model field name → the column it is read from (a partial date's two fields → its one
+        column)."""
+        columns = {}
+        for field in self.get_import_fields():
+            if not field.attribute:
+                continue
+            accessor = getattr(self._meta.model, field.attribute, None)
+            if isinstance(accessor, PartialDateAccessor):
+                columns[accessor.field_name] = field.column_name
+                columns[accessor.precision_name] = field.column_name
+            else:
+                columns[field.attribute] = field.column_name
+        return columns
+
+    def workflow_error(self, instance) -> str | None:
+        """Why the importing user may not give this record the status it has now, if so."""
+        if not isinstance(instance, Publishable):
+            return None
+        model = type(instance)
+        stored = instance._import_stored_status if instance.pk else None
+        if stored in READER_FACING and not can_publish(self.user, model):
+            return gettext(
+                "This record is “%(status)s”: only those who may publish can change it."
+            ) % {"status": Status(stored).label}
+        try:
+            check_transition(self.user, instance, instance.status, previous=stored or Status.DRAFT)
+        except TransitionError as error:
+            return str(error)
+        return None
+
+    def before_save_instance(self, instance, row, **kwargs):
+        super().before_save_instance(instance, row, **kwargs)
+        if isinstance(instance, Publishable):
+            # As the admin does on a status change.
+            stored = getattr(instance, "_import_stored_status", None)
+            if instance.status == Status.WITHDRAWN and stored != Status.WITHDRAWN:
+                instance.withdrawn_at = timezone.now()
+            elif instance.status != Status.WITHDRAWN:
+                instance.withdrawn_at = None
+
+    # Export ---------------------------------------------------------------------------------------
+
+    def filter_export(self, queryset, **kwargs):
+        """Join every related record a natural-key column reads, once."""
+        relations = [
+            field.attribute
+            for field in self.get_export_fields()
+            if isinstance(field.widget, ForeignKeyWidget)
+        ]
+        return super().filter_export(queryset, **kwargs).select_related(*relations)
+
+
+FACT_FIELDS = ("is_estimate", "is_disputed", "uncertainty")
+
+
+class OrderResource(RecordResource):
+    buyer = key("buyer", Country, "code")
+    system = key("system", System)
+    variant = Field(attribute="variant", column_name="variant", widget=VariantWidget())
+    ordered = PartialDateField("ordered")
+    agreement = key("agreement", Agreement)
+    contracting_authority = key("contracting_authority", Organization)
+    supplier = key("supplier", Organization)
+    status = status_field()
+
+    class Meta:
+        model = Order
+        name = _("Orders")
+        fields = (
+            "slug",
+            "buyer",
+            "system",
+            "variant",
+            "quantity",
+            "ordered",
+            "order_status",
+            "agreement",
+            "contracting_authority",
+            "supplier",
+            "amount",
+            "currency",
+            "expected_delivery",
+            "summary",
+            *FACT_FIELDS,
+            "status",
+        )
+        import_id_fields = ("slug",)
+        # Numbers as plain numbers ("1234.50"), whatever the language of the admin.
+        widgets = {"amount": {"coerce_to_string": False}}
+        clean_model_instances = True
+        use_transactions = True
+        skip_unchanged = True
+        report_skipped = True
+
+
+class DeliveryResource(RecordResource):
+    order = key("order", Order)
+    delivered = PartialDateField("delivered", required=True)
+    # The import key is (order, delivered_on, delivered_on_precision), read from "delivered".
+    delivered_on = Field(
+        attribute="delivered_on",
+        column_name="delivered",
+        widget=PartialDateWidget(required=True, part="value"),
+        readonly=True,
+    )
+    delivered_on_precision = Field(
+        attribute="delivered_on_precision",
+        column_name="delivered",
+        widget=PartialDateWidget(required=True, part="precision"),
+        readonly=True,
+    )
+    recipient = key("recipient", Organization)
+
+    lookup_only = ("delivered_on", "delivered_on_precision")
+
+    class Meta:
+        model = Delivery
+        name = _("Deliveries")
+        fields = ("order", "delivered", "quantity", "recipient", "summary", *FACT_FIELDS)
+        import_id_fields = ("order", "delivered_on", "delivered_on_precision")
+        clean_model_instances = True
+        use_transactions = True
+        skip_unchanged = True
+        report_skipped = True
+
+
+class ActivityResource(RecordResource):
+    parent = key("parent", Activity)
+    started = PartialDateField("started")
+    ended = PartialDateField("ended")
+    place = key("place", Place)
+    country = key("country", Country, "code")
+    status = status_field()
+
+    class Meta:
+        model = Activity
+        name = _("Activities")
+        fields = (
+            "slug",
+            "name",
+            "kind",
+            "parent",
+            "edition",
+            "started",
+            "ended",
+            "place",
+            "location",
+            "country",
+            "strength",
+            "is_cancelled",
+            "summary",
+            *FACT_FIELDS,
+            "status",
+        )
+        import_id_fields = ("slug",)
+        clean_model_instances = True
+        use_transactions = True
+        skip_unchanged = True
+        report_skipped = True
+
+
+class ParticipationResource(RecordResource):
+    activity = key("activity", Activity)
+    organization = key("organization", Organization)
+    country = key("country", Country, "code")
+    commander = key("commander", Person)
+
+    class Meta:
+        model = Participation
+        name = _("Participations")
+        fields = (
+            "activity",
+            "organization",
+            "country",
+            "role",
+            "strength",
+            "description",
+            "commander",
+            *FACT_FIELDS,
+        )
+        import_id_fields = ("activity", "organization", "country", "role")
+        clean_model_instances = True
+        use_transactions = True
+        skip_unchanged = True
+        report_skipped = True
+
+
+# Admin --------------------------------------------------------------------------------------------
+
+
+class ImportExportAdminMixin(ImportExportMixin):
+    """Import and export (CSV, XLSX) on an admin changelist.
+
+    Importing needs the add and change permissions, exporting the view permission. The export
+    follows the changelist's filters and search. If rows fail when the import is confirmed (the
+    data changed since the preview), nothing is saved and the errors are shown.
+    """
+
+    formats = FORMATS
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_or_change_permission(request)
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        return {"user": request.user}
+
+    def get_export_resource_kwargs(self, request, **kwargs):
+        return {"user": request.user}
+
+    def process_result(self, result, request):
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        messages.error(request, gettext("Nothing was imported."))
+        problems = [
+            (number, "; ".join(str(error.error) for error in errors))
+            for number, errors in result.row_errors()
+        ]
+        for row in result.invalid_rows:
+            parts = []
+            for column, errors in row.error_dict.items():
+                text = " ".join(str(error) for error in errors)
+                parts.append(text if column == NON_FIELD_ERRORS else f"{column}: {text}")
+            problems.append((row.number, "; ".join(parts)))
+        for number, problem in sorted(problems):
+            messages.error(
+                request, gettext("Row %(row)s: %(problem)s") % {"row": number, "problem": problem}
+            )
+        for error in result.base_errors:
+            messages.error(request, str(error.error))
+        return HttpResponseRedirect(
+            reverse(
+                "admin:{}_{}_import".format(*self.get_model_info()),
+                current_app=self.admin_site.name,
+            )
+        )
+
+
+__all__ = [
+    "FORMATS",
+    "ActivityResource",
+    "DeliveryResource",
+    "ImportExportAdminMixin",
+    "OrderResource",
+    "PartialDateField",
+    "PartialDateWidget",
+    "ParticipationResource",
+]
