@@ -30,6 +30,7 @@ migrate: install
 
 load: migrate
 	$(BIN)/python manage.py load_camo
+	$(BIN)/python manage.py createinitialrevisions --comment "Initial version" -v 0
 
 run: load
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
