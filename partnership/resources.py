@@ -31,7 +31,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.resources import Diff, ModelResource
 from import_export.widgets import CharWidget, ForeignKeyWidget, Widget
 
-from .dates import PartialDate, PartialDateAccessor
+from .dates import PartialDate, PartialDateAccessor, Precision
 from .models import (
     Activity,
     Agreement,
@@ -80,9 +80,9 @@ class PartialDateWidget(Widget):
             return None
         if isinstance(value, datetime.datetime):
             # A spreadsheet turned the text into a date: it is known to the day.
-            return PartialDate(value.date(), 4)
+            return PartialDate(value.date(), Precision.DAY)
         if isinstance(value, datetime.date):
-            return PartialDate(value, 4)
+            return PartialDate(value, Precision.DAY)
         if isinstance(value, float) and value.is_integer():
             value = int(value)  # a year typed as a number
         text = str(value).strip()

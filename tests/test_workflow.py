@@ -328,14 +328,20 @@ class TestReaders:
 
     def test_scheduled_publication_appears_on_time_without_a_cron_job(self, client):
         when = timezone.now() + datetime.timedelta(hours=1)
-        record = cited_system(publish_at=when)
-        assert client.get(record.get_absolute_url()).status_code == 404
-        assert record not in System.objects.published()
-        assert record in System.objects.published(at=when + datetime.timedelta(seconds=1))
-        System.objects.filter(pk=record.pk).update(
-            publish_at=timezone.now() - datetime.timedelta(seconds=1)
-        )
-        assert client.get(record.get_absolute_url()).status_code == 200
+        record = cited_system(name="Scheduled vehicle", publish_at=when)
+        with time_machine.travel(when - datetime.timedelta(seconds=1), tick=False):
+            assert client.get(record.get_absolute_url()).status_code == 404
+            assert (
+                "Scheduled vehicle"
+                not in client.get(reverse("partnership:systems")).content.decode()
+            )
+        with time_machine.travel(when + datetime.timedelta(seconds=1), tick=False):
+            assert client.get(record.get_absolute_url()).status_code == 200
+            assert (
+                "Scheduled vehicle" in client.get(reverse("partnership:systems")).content.decode()
+            )
+            api = client.get("/api/v1/systems/?page_size=100").content.decode()
+            assert "Scheduled vehicle" in api
 
     def test_published_records_in_the_dataset_all_have_sources(self):
         published = Organization.objects.published()
