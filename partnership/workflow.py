@@ -52,13 +52,12 @@ def can_edit(user, record) -> bool:
 
 def allowed_statuses(user, record) -> list[str]:
     """The statuses `user` may give `record` now, its current one included."""
-    current = record.status if record.pk else Status.DRAFT
+    # The stored status, not the one in memory: a reverted or recovered record carries its old one.
+    current = stored_status(record)
     allowed = [current]
     for (source, target), action in TRANSITIONS.items():
         if source == current and has(user, action, type(record)):
             allowed.append(target)
-    if not record.pk and has(user, "add", type(record)):
-        allowed.append(Status.REVIEW)
     return [status for status in Status.values if status in allowed]
 
 

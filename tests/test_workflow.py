@@ -168,6 +168,24 @@ class TestAdmin:
         record.refresh_from_db()
         assert record.status == Status.DRAFT
 
+    def test_a_recovered_published_record_is_not_republished_by_a_contributor(self, contributor):
+        from partnership.admin.base import WorkflowForm
+
+        record = cited_system(status=Status.PUBLISHED)
+        record_pk = record.pk
+        System.objects.filter(pk=record_pk).delete()
+        record.pk = record_pk  # as a recovered version holds it: old status, no row yet
+        form_class = type(
+            "Form",
+            (WorkflowForm,),
+            {
+                "workflow_user": contributor,
+                "Meta": type("Meta", (), {"model": System, "fields": ["status", "name"]}),
+            },
+        )
+        choices = [value for value, _label in form_class(instance=record).fields["status"].choices]
+        assert choices == [Status.DRAFT, Status.REVIEW]
+
     def test_a_contributor_submits_for_review(self, client, contributor):
         record = cited_system(status=Status.DRAFT)
         response = admin_post(client, contributor, record, status=Status.REVIEW)

@@ -26,6 +26,7 @@ from ..workflow import (
     can_edit,
     can_publish,
     check_transition,
+    stored_status,
     transition,
 )
 
@@ -207,7 +208,8 @@ class WorkflowForm(ConcurrencyForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.previous_status = self.instance.status if self.instance.pk else Status.DRAFT
+        # From the database: a revert or a recovered deletion carries the old status in memory.
+        self.previous_status = stored_status(self.instance)
         if "status" in self.fields:
             allowed = allowed_statuses(self.workflow_user, self.instance)
             self.fields["status"].choices = [
