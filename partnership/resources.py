@@ -218,6 +218,13 @@ class RecordResource(ModelResource):
     # DeliveryResource).
     lookup_only: tuple[str, ...] = ()
 
+    class Meta:
+        # Inherited by every resource's Meta.
+        clean_model_instances = True
+        use_transactions = True
+        skip_unchanged = True
+        report_skipped = True
+
     def __init__(self, user=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
@@ -410,10 +417,6 @@ class OrderResource(RecordResource):
         import_id_fields = ("slug",)
         # Numbers as plain numbers ("1234.50"), whatever the language of the admin.
         widgets = {"amount": {"coerce_to_string": False}}
-        clean_model_instances = True
-        use_transactions = True
-        skip_unchanged = True
-        report_skipped = True
 
 
 class DeliveryResource(RecordResource):
@@ -441,10 +444,6 @@ class DeliveryResource(RecordResource):
         name = _("Deliveries")
         fields = ("order", "delivered", "quantity", "recipient", "summary", *FACT_FIELDS)
         import_id_fields = ("order", "delivered_on", "delivered_on_precision")
-        clean_model_instances = True
-        use_transactions = True
-        skip_unchanged = True
-        report_skipped = True
 
 
 class ActivityResource(RecordResource):
@@ -476,10 +475,6 @@ class ActivityResource(RecordResource):
             "status",
         )
         import_id_fields = ("slug",)
-        clean_model_instances = True
-        use_transactions = True
-        skip_unchanged = True
-        report_skipped = True
 
 
 class ParticipationResource(RecordResource):
@@ -502,10 +497,6 @@ class ParticipationResource(RecordResource):
             *FACT_FIELDS,
         )
         import_id_fields = ("activity", "organization", "country", "role")
-        clean_model_instances = True
-        use_transactions = True
-        skip_unchanged = True
-        report_skipped = True
 
 
 # Admin --------------------------------------------------------------------------------------------

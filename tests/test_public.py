@@ -27,6 +27,7 @@ from partnership.models import (
     Status,
     System,
 )
+from partnership.sitemaps import PageSitemap
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -386,19 +387,7 @@ def count_queries(client, path):
     return len(queries)
 
 
-LIST_PAGES = [
-    "home",
-    "partnerships",
-    "systems",
-    "activities",
-    "organizations",
-    "people",
-    "countries",
-    "news",
-    "timeline",
-    "sources",
-    "methodology",
-]
+LIST_PAGES = PageSitemap.names
 LIST_ROWS = {
     "home": lambda: (
         factories.order(),
