@@ -144,6 +144,8 @@ class TestRecoverDeleted:
         )
         assert response.status_code == 302
         assert not Order.objects.filter(pk=order_pk).exists()
+        desk = client.get(reverse("admin:index")).content.decode()
+        assert "Recently deleted" in desk and "root-h" in desk
         recover_list = client.get(reverse("admin:partnership_order_recoverlist")).content.decode()
         assert slug in recover_list or str(order_pk) in recover_list
         version = Version.objects.get_deleted(Order).get(object_id=str(order_pk))

@@ -1,6 +1,7 @@
 """API views: one viewset per public record type, built on the models' visibility querysets."""
 
 import reversion
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db.models import Max, Prefetch
 from django.utils.http import http_date
@@ -158,6 +159,10 @@ class RecordViewSet(RevisionMixin, HttpMixin, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         reversion.set_user(self.request.user)
+        # Deletions go to the admin's log too, so the editor's desk shows who deleted what.
+        LogEntry.objects.log_actions(
+            self.request.user.pk, [instance], DELETION, "Deleted through the API"
+        )
         super().perform_destroy(instance)
 
     def get_renderers(self):

@@ -1,4 +1,5 @@
 from django import template
+from django.contrib.admin.models import DELETION, LogEntry
 from django.utils import timezone
 from reversion.models import Revision
 
@@ -50,6 +51,11 @@ def curation_panel(context):
         if any(user.has_perm(f"partnership.view_{m._meta.model_name}") for m in fact_models())
         else []
     )
+    deletions = (
+        LogEntry.objects.filter(action_flag=DELETION, content_type__app_label="partnership")
+        .select_related("user", "content_type")
+        .order_by("-action_time")[:10]
+    )
     revisions = (
         Revision.objects.select_related("user")
         .prefetch_related("version_set__content_type")
@@ -68,4 +74,5 @@ def curation_panel(context):
         ],
         "unsourced_count": len(unsourced),
         "revisions": revisions,
+        "deletions": deletions,
     }
