@@ -194,6 +194,20 @@ class TestFactsOnPages:
         assert str(Source.objects.published().count()) in html
 
 
+class TestLanguages:
+    def test_the_switcher_keeps_the_page_and_its_filters(self, client):
+        html = get(client, "/fr/activities/?kind=exercise").content.decode()
+        assert 'href="/nl/activities/?kind=exercise" hreflang="nl"' in html
+        back = get(client, "/nl/activities/?kind=exercise").content.decode()
+        assert 'href="/fr/activities/?kind=exercise" hreflang="fr"' in back
+        assert 'aria-current="true" lang="nl"' in back
+
+    def test_every_page_names_its_versions_in_other_languages(self, client):
+        html = get(client, reverse("partnership:system", args=["griffon"])).content.decode()
+        for code in ("fr", "nl", "en"):
+            assert f'hreflang="{code}" href="http://testserver/{code}/systems/griffon/"' in html
+
+
 class TestBadInput:
     @pytest.mark.parametrize(
         ("path", "parameter"),

@@ -35,3 +35,29 @@ def percent(part, whole):
         return round(100 * int(part or 0) / int(whole))
     except (TypeError, ValueError, ZeroDivisionError):
         return 0
+
+
+@register.simple_tag(takes_context=True)
+def language_versions(context):
+    """This page in each language: [{code, name, url, current}] (same path, other prefix)."""
+    from django.conf import settings
+    from django.urls import translate_url
+    from django.utils.translation import get_language, get_language_info
+
+    request = context.get("request")
+    if request is None:
+        return []
+    current = get_language()
+    path = request.get_full_path()
+    versions = []
+    for code, _name in settings.LANGUAGES:
+        versions.append(
+            {
+                "code": code,
+                "name": get_language_info(code)["name_local"],
+                "url": translate_url(path, code),
+                "page": translate_url(request.path, code),
+                "current": code == current,
+            }
+        )
+    return versions
