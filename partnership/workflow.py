@@ -50,10 +50,10 @@ def can_edit(user, record) -> bool:
     return has(user, "change", type(record))
 
 
-def allowed_statuses(user, record) -> list[str]:
-    """The statuses `user` may give `record` now, its current one included."""
+def allowed_statuses(user, record, *, current: str | None = None) -> list[str]:
+    """The statuses `user` may give `record` now, its current (stored) one included."""
     # The stored status, not the one in memory: a reverted or recovered record carries its old one.
-    current = stored_status(record)
+    current = current or stored_status(record)
     allowed = [current]
     for (source, target), action in TRANSITIONS.items():
         if source == current and has(user, action, type(record)):

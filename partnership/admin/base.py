@@ -211,7 +211,9 @@ class WorkflowForm(ConcurrencyForm):
         # From the database: a revert or a recovered deletion carries the old status in memory.
         self.previous_status = stored_status(self.instance)
         if "status" in self.fields:
-            allowed = allowed_statuses(self.workflow_user, self.instance)
+            allowed = allowed_statuses(
+                self.workflow_user, self.instance, current=self.previous_status
+            )
             self.fields["status"].choices = [
                 (value, label) for value, label in Status.choices if value in allowed
             ]
