@@ -52,18 +52,20 @@ def test_end_is_the_last_day_of_the_period(text, end):
 
 
 @pytest.mark.parametrize(
-    ("text", "french", "english"),
+    ("text", "french", "dutch", "english"),
     [
-        ("2019-06-21", "21 juin 2019", "21 June 2019"),
-        ("2019-06", "juin 2019", "June 2019"),
-        ("2014", "2014", "2014"),
-        ("2000s", "années 2000", "2000s"),
+        ("2019-06-21", "21 juin 2019", "21 juni 2019", "21 June 2019"),
+        ("2019-06", "juin 2019", "juni 2019", "June 2019"),
+        ("2014", "2014", "2014", "2014"),
+        ("2000s", "années 2000", "jaren 2000", "2000s"),
     ],
 )
-def test_display_at_its_precision_in_the_active_language(text, french, english):
+def test_display_at_its_precision_in_the_active_language(text, french, dutch, english):
     partial = PartialDate.parse(text)
     with translation.override("fr"):
         assert str(partial) == french
+    with translation.override("nl"):
+        assert str(partial) == dutch
     with translation.override("en"):
         assert str(partial) == english
 

@@ -202,6 +202,16 @@ class TestLanguages:
         assert 'href="/fr/activities/?kind=exercise" hreflang="fr"' in back
         assert 'aria-current="true" lang="nl"' in back
 
+    @pytest.mark.parametrize(
+        ("language", "date"),
+        [("fr", "21 juin 2019"), ("nl", "21 juni 2019"), ("en", "21 June 2019")],
+    )
+    def test_dates_follow_the_language_of_the_page(self, client, language, date):
+        with translation.override(language):
+            url = Agreement.objects.get(signed_on="2018-11-07").get_absolute_url()
+        assert url.startswith(f"/{language}/")
+        assert date in get(client, url).content.decode()
+
     def test_every_page_names_its_versions_in_other_languages(self, client):
         html = get(client, reverse("partnership:system", args=["griffon"])).content.decode()
         for code in ("fr", "nl", "en"):
