@@ -8,3 +8,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """The test database starts with the real CaMo dataset, loaded once per run."""
     with django_db_blocker.unblock():
         Loader.from_file().run()
+
+
+@pytest.fixture
+def client():
+    """Staff-facing pages (admin, API errors) in English: the tests read their messages.
+    Public pages are language-prefixed, so /fr/ pages are French whatever this header says."""
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client

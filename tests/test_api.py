@@ -126,8 +126,8 @@ class TestFacts:
     def test_timeline_and_timelinejs(self, api):
         entries = api.get("/api/v1/timeline/?kind=order&country=LU").json()
         assert {entry["title"] for entry in entries} == {
-            "Luxembourg orders 38 × Jaguar",
-            "Luxembourg orders 16 × Griffon",
+            "Luxembourg commande 38 × Jaguar",
+            "Luxembourg commande 16 × Griffon",
         }
         assert all(entry["date"]["value"] == "2025-12-17" for entry in entries)
         timelinejs = api.get("/api/v1/timeline/timelinejs/?kind=agreement").json()
