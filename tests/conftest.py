@@ -10,6 +10,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
         Loader.from_file().run()
 
 
+@pytest.fixture(autouse=True)
+def english_outside_requests():
+    """Code run outside a request (models, services) speaks English in tests. Without this the
+    active language is whatever the last request in the thread left, and messages change with
+    test order. Requests still choose their own language (URL prefix, Accept-Language)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def client():
     """Staff-facing pages (admin, API errors) in English: the tests read their messages.

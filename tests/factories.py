@@ -262,3 +262,21 @@ def make(model, **kwargs):
     if hasattr(record, "citations"):
         cite(record)
     return record
+
+
+CITATIONS_INLINE = "partnership-citation-content_type-object_id"
+
+
+def citations_inline_data(record) -> dict:
+    """The citations inline of an admin change form as the browser sends it back, unchanged."""
+    citations = list(record.citations.all())
+    data = {
+        f"{CITATIONS_INLINE}-TOTAL_FORMS": len(citations),
+        f"{CITATIONS_INLINE}-INITIAL_FORMS": len(citations),
+    }
+    for index, citation in enumerate(citations):
+        data |= {
+            f"{CITATIONS_INLINE}-{index}-id": citation.pk,
+            f"{CITATIONS_INLINE}-{index}-source": citation.source_id,
+        }
+    return data

@@ -26,8 +26,6 @@ def system_form(client, record, **changes):
     """The system change form as the browser would send it back, with `changes` applied."""
     page = client.get(reverse("admin:partnership_system_change", args=[record.pk])).content.decode()
     loaded = re.search(r'name="loaded_at" value="([^"]*)"', page).group(1)
-    citations = list(record.citations.all())
-    prefix = "partnership-citation-content_type-object_id"
     data = {
         "slug": record.slug,
         "name": record.name,
@@ -38,15 +36,8 @@ def system_form(client, record, **changes):
         "loaded_at": loaded,
         "variants-TOTAL_FORMS": 0,
         "variants-INITIAL_FORMS": 0,
-        f"{prefix}-TOTAL_FORMS": len(citations),
-        f"{prefix}-INITIAL_FORMS": len(citations),
     }
-    for index, citation in enumerate(citations):
-        data |= {
-            f"{prefix}-{index}-id": citation.pk,
-            f"{prefix}-{index}-source": citation.source_id,
-        }
-    return data | changes
+    return data | factories.citations_inline_data(record) | changes
 
 
 def save(client, record, data):

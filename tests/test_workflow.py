@@ -118,22 +118,10 @@ class TestTransitions:
             )
 
 
-CITATIONS = "partnership-citation-content_type-object_id"
-
-
 def admin_post(client, user, record, **changes):
     """The change form as the browser sends it, existing citations included."""
     client.force_login(user)
-    citations = list(record.citations.all())
-    inline = {
-        f"{CITATIONS}-TOTAL_FORMS": len(citations),
-        f"{CITATIONS}-INITIAL_FORMS": len(citations),
-    }
-    for index, citation in enumerate(citations):
-        inline |= {
-            f"{CITATIONS}-{index}-id": citation.pk,
-            f"{CITATIONS}-{index}-source": citation.source_id,
-        }
+    inline = factories.citations_inline_data(record)
     data = (
         {
             "slug": record.slug,

@@ -59,6 +59,17 @@ PARTIAL_DATE_SCHEMA = {
 }
 
 
+def partial_date_data(partial: PartialDate) -> dict:
+    """A partial date as the API shows it (see PARTIAL_DATE_SCHEMA)."""
+    return {
+        "value": partial.isoformat(),
+        "precision": partial.precision_name,
+        "start": partial.value.isoformat(),
+        "end": partial.end.isoformat(),
+        "display": partial.display(),
+    }
+
+
 @extend_schema_field(PARTIAL_DATE_SCHEMA)
 class PartialDateField(serializers.Field):
     """The pair `<field>` / `<field>_precision` as one value."""
@@ -73,14 +84,9 @@ class PartialDateField(serializers.Field):
         value = getattr(instance, self.date_field)
         if value is None:
             return None
-        partial = PartialDate(value, getattr(instance, f"{self.date_field}_precision"))
-        return {
-            "value": partial.isoformat(),
-            "precision": partial.precision_name,
-            "start": partial.value.isoformat(),
-            "end": partial.end.isoformat(),
-            "display": partial.display(),
-        }
+        return partial_date_data(
+            PartialDate(value, getattr(instance, f"{self.date_field}_precision"))
+        )
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -651,13 +657,7 @@ class TimelineEntrySerializer(serializers.Serializer):
 
     @extend_schema_field(PARTIAL_DATE_SCHEMA)
     def get_date(self, entry):
-        return {
-            "value": entry.when.isoformat(),
-            "precision": entry.when.precision_name,
-            "start": entry.when.value.isoformat(),
-            "end": entry.when.end.isoformat(),
-            "display": entry.when.display(),
-        }
+        return partial_date_data(entry.when)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_html_url(self, entry):
