@@ -48,7 +48,7 @@ from .models import (
     Variant,
 )
 
-DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "camo.yaml"
+DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "camo"
 
 FACT_KEYS = {"sources", "estimate", "disputed", "uncertainty"}
 
@@ -68,11 +68,30 @@ class Loader:
 
     @classmethod
     def from_file(cls, path: Path | str = DEFAULT_PATH) -> Loader:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                return cls(yaml.safe_load(handle))
-        except (OSError, yaml.YAMLError) as error:
-            raise DatasetError(f"Cannot read {path}: {error}") from error
+        """Read one YAML file, or every `*.yaml` file of a folder in name order.
+
+        In a folder, a section may continue across files: its lists are joined in file order.
+        """
+        path = Path(path)
+        files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+        if not files:
+            raise DatasetError(f"No *.yaml file in {path}.")
+        data: dict[str, list] = {}
+        for file in files:
+            try:
+                with open(file, encoding="utf-8") as handle:
+                    part = yaml.safe_load(handle)
+            except (OSError, yaml.YAMLError) as error:
+                raise DatasetError(f"Cannot read {file}: {error}") from error
+            if len(files) == 1:
+                return cls(part)
+            if not isinstance(part, dict):
+                raise DatasetError(f"{file}: expected a mapping of record types to lists.")
+            for section, records in part.items():
+                if not isinstance(records, list):
+                    raise DatasetError(f"{file}: {section} must be a list.")
+                data.setdefault(section, []).extend(records)
+        return cls(data)
 
     def run(self) -> dict[str, Counter]:
         sections = [

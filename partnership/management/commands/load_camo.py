@@ -5,12 +5,12 @@ from ...loading import DEFAULT_PATH, DatasetError, Loader
 
 class Command(BaseCommand):
     help = (
-        "Load the CaMo dataset (partnership/data/camo.yaml). Idempotent: a second run changes "
+        "Load the CaMo dataset (partnership/data/camo/*.yaml). Idempotent: a second run changes "
         "nothing. All-or-nothing: on any error, nothing is written."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--file", default=str(DEFAULT_PATH), help="Dataset file (YAML).")
+        parser.add_argument("--file", default=str(DEFAULT_PATH), help="Dataset file (YAML) or folder of YAML files.")
 
     def handle(self, *args, file, verbosity, **options):
         try:
