@@ -47,6 +47,7 @@ from .models import (
     Tag,
     Variant,
 )
+from .models.i18n import LANGUAGE_CODES, REFERENCE_LANGUAGE, TRANSLATION_LANGUAGES, Localizable
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "camo"
 
@@ -613,9 +614,43 @@ class Loader:
             self.upsert(Citation, where, citation_lookup, self.pick(item, "locator", "excerpt"))
         return instance
 
+    @staticmethod
+    def translated(model, values, path):
+        """Spread `{fr: ..., nl: ..., en: ...}` over a translated field's columns.
+
+        A plain string is the French text with no translation: the translation columns are
+        emptied, so the file stays the whole truth about the records it lists.
+        """
+        fields = model.translated_fields() if issubclass(model, Localizable) else ()
+        spread = {}
+        for name, value in values.items():
+            if name not in fields:
+                if isinstance(value, dict) and set(value) & set(LANGUAGE_CODES):
+                    raise DatasetError(f"{path}.{name}: this field is not translated.")
+                spread[name] = value
+                continue
+            texts = value if isinstance(value, dict) else {REFERENCE_LANGUAGE: value}
+            unknown = sorted(set(texts) - set(LANGUAGE_CODES))
+            if unknown:
+                raise DatasetError(
+                    f"{path}.{name}: unknown language(s) {', '.join(map(str, unknown))}; "
+                    f"use {', '.join(LANGUAGE_CODES)}."
+                )
+            if any(not isinstance(text, str) for text in texts.values() if text is not None):
+                raise DatasetError(f"{path}.{name}: each translation must be a text.")
+            if isinstance(value, dict) and not texts.get(REFERENCE_LANGUAGE):
+                raise DatasetError(
+                    f"{path}.{name}: the {REFERENCE_LANGUAGE} text is the reference, give it."
+                )
+            spread[name] = texts.get(REFERENCE_LANGUAGE) or ""
+            for language in TRANSLATION_LANGUAGES:
+                spread[f"{name}_{language}"] = texts.get(language) or ""
+        return spread
+
     def upsert(self, model, path, lookup, values, *, publishable=False, m2m=None):
         label = model._meta.verbose_name_plural
         counts = self.stats.setdefault(str(label), Counter())
+        lookup, values = self.translated(model, lookup, path), self.translated(model, values, path)
         instance = model.objects.filter(**lookup).first()
         if instance is None:
             instance = model(**lookup, **values)

@@ -125,7 +125,7 @@ class TestLoader:
         assert Order.objects.published().count() == Order.objects.count()
 
     def test_the_file_is_valid_yaml_with_known_sections(self):
-        data = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+        data = Loader.from_file(DEFAULT_PATH).data
         assert {"sources", "organizations", "orders", "activities", "quotes"} <= set(data)
 
 

@@ -17,13 +17,15 @@ from .base import (
     period_constraint,
     positive_constraint,
 )
+from .i18n import Translatable, translations
 
 
-class Place(Timestamped):
+class Place(Translatable, Timestamped):
     """A named location with approximate coordinates (a gazetteer entry, not a claim)."""
 
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     name = models.CharField(_("name"), max_length=150)
+    name_nl, name_en = translations(name)
     country = models.ForeignKey(
         Country, on_delete=models.PROTECT, related_name="places", verbose_name=_("country")
     )
@@ -50,7 +52,7 @@ class Place(Timestamped):
         ]
 
     def __str__(self):
-        return f"{self.name} ({self.country.code})"
+        return f"{self.t.name} ({self.country.code})"
 
 
 class Activity(Publishable, Fact):
@@ -63,6 +65,7 @@ class Activity(Publishable, Fact):
 
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    name_nl, name_en = translations(name)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     parent = models.ForeignKey(
         "self",
@@ -98,6 +101,7 @@ class Activity(Publishable, Fact):
     strength = models.PositiveIntegerField(_("personnel"), null=True, blank=True)
     is_cancelled = models.BooleanField(_("cancelled"), default=False)
     summary = models.TextField(_("summary"), blank=True)
+    summary_nl, summary_en = translations(summary)
 
     started = PartialDateAccessor("start")
     ended = PartialDateAccessor("end")
@@ -114,7 +118,7 @@ class Activity(Publishable, Fact):
         ]
 
     def __str__(self):
-        return self.name
+        return self.t.name
 
     def get_absolute_url(self):
         return reverse("partnership:activity", kwargs={"slug": self.slug})
@@ -158,6 +162,7 @@ class Participation(Timestamped, Fact):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     strength = models.PositiveIntegerField(_("personnel"), null=True, blank=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
+    description_nl, description_en = translations(description)
     commander = models.ForeignKey(
         Person,
         on_delete=models.PROTECT,

@@ -15,15 +15,18 @@ from .base import (
     Timestamped,
     period_constraint,
 )
+from .i18n import Translatable, translations
 
 
-class Country(Publishable):
+class Country(Translatable, Publishable):
     code = models.CharField(
         _("ISO code"), max_length=2, unique=True, help_text=_("ISO 3166-1 alpha-2, e.g. BE.")
     )
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    name_nl, name_en = translations(name)
     summary = models.TextField(_("summary"), blank=True)
+    summary_nl, summary_en = translations(summary)
 
     class Meta:
         default_permissions = PUBLISH_PERMISSIONS
@@ -39,7 +42,7 @@ class Country(Publishable):
         ]
 
     def __str__(self):
-        return self.name
+        return self.t.name
 
     def get_absolute_url(self):
         return reverse("partnership:country", kwargs={"slug": self.slug})
@@ -62,6 +65,7 @@ class Organization(Publishable, Fact):
 
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    name_nl, name_en = translations(name)
     short_name = models.CharField(_("short name"), max_length=60, blank=True)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     country = models.ForeignKey(
@@ -84,6 +88,7 @@ class Organization(Publishable, Fact):
     founded_on_precision = precision_field(_("precision of the founding date"))
     location = models.CharField(_("seat or garrison"), max_length=200, blank=True)
     summary = models.TextField(_("summary"), blank=True)
+    summary_nl, summary_en = translations(summary)
 
     founded = PartialDateAccessor("founded_on")
 
@@ -101,7 +106,7 @@ class Organization(Publishable, Fact):
         ]
 
     def __str__(self):
-        return f"{self.name} ({self.short_name})" if self.short_name else self.name
+        return f"{self.t.name} ({self.short_name})" if self.short_name else self.t.name
 
     def get_absolute_url(self):
         return reverse("partnership:organization", kwargs={"slug": self.slug})
@@ -133,6 +138,7 @@ class Person(Publishable, Fact):
         verbose_name=_("country"),
     )
     summary = models.TextField(_("summary"), blank=True)
+    summary_nl, summary_en = translations(summary)
 
     class Meta:
         default_permissions = PUBLISH_PERMISSIONS
@@ -158,6 +164,7 @@ class Appointment(Timestamped, Fact):
         verbose_name=_("organization"),
     )
     title = models.CharField(_("title"), max_length=200)
+    title_nl, title_en = translations(title)
     start = models.DateField(_("from"), null=True, blank=True)
     start_precision = precision_field(_("precision of the start"))
     end = models.DateField(_("to"), null=True, blank=True)
@@ -182,7 +189,7 @@ class Appointment(Timestamped, Fact):
         ]
 
     def __str__(self):
-        return f"{self.person.name}: {self.title}, {self.organization.name}"
+        return f"{self.person.name}: {self.t.title}, {self.organization.t.name}"
 
     def clean(self):
         super().clean()

@@ -16,6 +16,7 @@ from .base import (
     Timestamped,
     period_constraint,
 )
+from .i18n import translations
 
 
 class Currency(models.TextChoices):
@@ -27,9 +28,12 @@ class Currency(models.TextChoices):
 class Partnership(Publishable, Fact):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    name_nl, name_en = translations(name)
     acronym = models.CharField(_("acronym"), max_length=30, blank=True)
     summary = models.TextField(_("summary"), blank=True)
+    summary_nl, summary_en = translations(summary)
     objectives = models.TextField(_("objectives"), blank=True, help_text=_("One per line."))
+    objectives_nl, objectives_en = translations(objectives)
 
     class Meta:
         default_permissions = PUBLISH_PERMISSIONS
@@ -38,7 +42,7 @@ class Partnership(Publishable, Fact):
         verbose_name_plural = _("partnerships")
 
     def __str__(self):
-        return self.acronym or self.name
+        return self.acronym or self.t.name
 
     def get_absolute_url(self):
         return reverse("partnership:partnership", kwargs={"slug": self.slug})
@@ -133,7 +137,9 @@ class Agreement(Publishable, Fact):
     )
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     title = models.CharField(_("title"), max_length=300)
+    title_nl, title_en = translations(title)
     short_title = models.CharField(_("short title"), max_length=60, blank=True)
+    short_title_nl, short_title_en = translations(short_title)
     official_title = models.TextField(_("official title"), blank=True)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     parent = models.ForeignKey(
@@ -160,6 +166,7 @@ class Agreement(Publishable, Fact):
         _("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR
     )
     summary = models.TextField(_("summary"), blank=True)
+    summary_nl, summary_en = translations(summary)
 
     signed = PartialDateAccessor("signed_on")
     in_force = PartialDateAccessor("in_force_on")
@@ -180,7 +187,7 @@ class Agreement(Publishable, Fact):
         ]
 
     def __str__(self):
-        return self.short_title or self.title
+        return self.t.short_title or self.t.title
 
     def get_absolute_url(self):
         return reverse("partnership:agreement", kwargs={"slug": self.slug})
@@ -193,6 +200,7 @@ class Agreement(Publishable, Fact):
 class Programme(Publishable, Fact):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    name_nl, name_en = translations(name)
     launched_on = models.DateField(_("launched on"), null=True, blank=True)
     launched_on_precision = precision_field(_("precision of the launch date"))
     lead_organization = models.ForeignKey(
@@ -204,6 +212,7 @@ class Programme(Publishable, Fact):
         verbose_name=_("lead organization"),
     )
     summary = models.TextField(_("summary"), blank=True)
+    summary_nl, summary_en = translations(summary)
 
     launched = PartialDateAccessor("launched_on")
     publication_requires = ("lead_organization",)
@@ -215,7 +224,7 @@ class Programme(Publishable, Fact):
         verbose_name_plural = _("programmes")
 
     def __str__(self):
-        return self.name
+        return self.t.name
 
     def get_absolute_url(self):
         return reverse("partnership:programme", kwargs={"slug": self.slug})

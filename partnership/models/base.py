@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..dates import PartialDateAccessor, normalize_partial_dates, precision_field
+from .i18n import Localizable, Translatable, translations
 
 # Every publishable record type has, besides Django's four, a "publish" permission
 # (publish_<model>): publishing, scheduling and withdrawing are reserved to it.
@@ -76,7 +77,7 @@ def can_view_unpublished(user, model) -> bool:
     )
 
 
-class Timestamped(models.Model):
+class Timestamped(Localizable, models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -209,7 +210,7 @@ class Citation(models.Model):
         return f"{self.source}{claim}"
 
 
-class Fact(models.Model):
+class Fact(Translatable):
     """A record that states facts, so must cite at least one source, and may be uncertain."""
 
     is_estimate = models.BooleanField(
@@ -221,6 +222,7 @@ class Fact(models.Model):
         help_text=_("Sources disagree; each claim is kept in its citation."),
     )
     uncertainty = models.CharField(_("uncertainty note"), max_length=300, blank=True)
+    uncertainty_nl, uncertainty_en = translations(uncertainty)
     citations = GenericRelation(Citation)
 
     class Meta:

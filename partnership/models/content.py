@@ -18,11 +18,13 @@ from .base import (
     Timestamped,
     period_constraint,
 )
+from .i18n import Translatable, translations
 
 
-class Tag(Timestamped):
+class Tag(Translatable, Timestamped):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=80)
+    name_nl, name_en = translations(name)
 
     class Meta:
         ordering = ["name"]
@@ -30,16 +32,19 @@ class Tag(Timestamped):
         verbose_name_plural = _("tags")
 
     def __str__(self):
-        return self.name
+        return self.t.name
 
 
 class Article(Publishable, Fact):
     slug = models.SlugField(_("slug"), max_length=150, unique=True)
     title = models.CharField(_("title"), max_length=300)
+    title_nl, title_en = translations(title)
     standfirst = models.TextField(_("standfirst"), blank=True)
+    standfirst_nl, standfirst_en = translations(standfirst)
     body = models.TextField(
         _("body"), blank=True, help_text=_("Paragraphs separated by a blank line.")
     )
+    body_nl, body_en = translations(body)
     language = models.CharField(_("language"), max_length=8, default="fr")
     published_on = models.DateField(_("published on"))
     published_on_precision = precision_field(_("precision of the publication date"))
@@ -62,7 +67,7 @@ class Article(Publishable, Fact):
         verbose_name_plural = _("articles")
 
     def __str__(self):
-        return self.title
+        return self.t.title
 
     def get_absolute_url(self):
         return reverse("partnership:article", kwargs={"slug": self.slug})
@@ -118,6 +123,7 @@ class Quote(Publishable, Fact):
     said_on = models.DateField(_("said on"), null=True, blank=True)
     said_on_precision = precision_field(_("precision of the date"))
     occasion = models.CharField(_("occasion"), max_length=300, blank=True)
+    occasion_nl, occasion_en = translations(occasion)
     article = models.ForeignKey(
         Article,
         on_delete=models.SET_NULL,
@@ -158,6 +164,7 @@ class Event(Publishable, Fact):
 
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     title = models.CharField(_("title"), max_length=300)
+    title_nl, title_en = translations(title)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     date = models.DateField(_("date"))
     date_precision = precision_field(_("precision of the date"))
@@ -183,6 +190,7 @@ class Event(Publishable, Fact):
         Country, blank=True, related_name="events", verbose_name=_("countries")
     )
     summary = models.TextField(_("summary"), blank=True)
+    summary_nl, summary_en = translations(summary)
 
     when = PartialDateAccessor("date")
     ended = PartialDateAccessor("end")
@@ -195,7 +203,7 @@ class Event(Publishable, Fact):
         constraints = [period_constraint("event", "date", "end")]
 
     def __str__(self):
-        return f"{self.when} — {self.title}"
+        return f"{self.when} — {self.t.title}"
 
     def get_absolute_url(self):
         return reverse("partnership:event", kwargs={"slug": self.slug})

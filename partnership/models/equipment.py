@@ -19,6 +19,7 @@ from .base import (
     positive_constraint,
     publication_q,
 )
+from .i18n import translations
 
 
 class System(Publishable, Fact):
@@ -33,9 +34,11 @@ class System(Publishable, Fact):
 
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=120)
+    name_nl, name_en = translations(name)
     designation = models.CharField(_("designation"), max_length=60, blank=True)
     category = models.CharField(_("category"), max_length=30, choices=Category.choices)
     role = models.CharField(_("role"), max_length=300, blank=True)
+    role_nl, role_en = translations(role)
     programme = models.ForeignKey(
         Programme,
         on_delete=models.PROTECT,
@@ -54,6 +57,7 @@ class System(Publishable, Fact):
         help_text=_('Label to value, e.g. {"Main armament": "120 mm mortar"}.'),
     )
     summary = models.TextField(_("summary"), blank=True)
+    summary_nl, summary_en = translations(summary)
 
     publication_requires = ("programme",)
 
@@ -64,7 +68,7 @@ class System(Publishable, Fact):
         verbose_name_plural = _("systems")
 
     def __str__(self):
-        return f"{self.name} {self.designation}" if self.designation else self.name
+        return f"{self.t.name} {self.designation}" if self.designation else self.t.name
 
     def get_absolute_url(self):
         return reverse("partnership:system", kwargs={"slug": self.slug})
@@ -85,8 +89,10 @@ class Variant(Timestamped, Fact):
     )
     slug = models.SlugField(_("slug"), max_length=80)
     name = models.CharField(_("name"), max_length=120)
+    name_nl, name_en = translations(name)
     designation = models.CharField(_("designation"), max_length=60, blank=True)
     summary = models.TextField(_("summary"), blank=True)
+    summary_nl, summary_en = translations(summary)
 
     publication_requires = ("system",)
 
@@ -178,6 +184,7 @@ class Order(Publishable, Fact):
     )
     expected_delivery = models.CharField(_("expected delivery"), max_length=100, blank=True)
     summary = models.TextField(_("summary"), blank=True)
+    summary_nl, summary_en = translations(summary)
 
     ordered = PartialDateAccessor("ordered_on")
     publication_requires = ("buyer", "system")
@@ -248,6 +255,7 @@ class Delivery(Timestamped, Fact):
         verbose_name=_("recipient"),
     )
     summary = models.TextField(_("summary"), blank=True)
+    summary_nl, summary_en = translations(summary)
 
     delivered = PartialDateAccessor("delivered_on")
     publication_requires = ("order", "recipient")

@@ -10,7 +10,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--file", default=str(DEFAULT_PATH), help="Dataset file (YAML) or folder of YAML files.")
+        parser.add_argument(
+            "--file", default=str(DEFAULT_PATH), help="Dataset file (YAML) or folder of YAML files."
+        )
 
     def handle(self, *args, file, verbosity, **options):
         try:
