@@ -233,7 +233,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "partnership.api.filters.TranslatedSearchFilter",
         "partnership.api.filters.StrictOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "partnership.api.pagination.Pagination",

@@ -20,7 +20,7 @@ class NewsRssFeed(Feed):
 
     def title(self, tag):
         if tag:
-            return _("CaMo knowledge base: news tagged %(tag)s") % {"tag": tag.name}
+            return _("CaMo knowledge base: news tagged %(tag)s") % {"tag": tag.t.name}
         return _("CaMo knowledge base: news")
 
     def link(self, tag):
@@ -37,10 +37,10 @@ class NewsRssFeed(Feed):
         return articles[:30]
 
     def item_title(self, article):
-        return article.title
+        return article.t.title
 
     def item_description(self, article):
-        return article.standfirst
+        return article.t.standfirst
 
     def item_pubdate(self, article):
         day = article.published_on
@@ -50,7 +50,7 @@ class NewsRssFeed(Feed):
         return article.updated_at
 
     def item_categories(self, article):
-        return [tag.name for tag in article.tags.all()]
+        return [tag.t.name for tag in article.tags.all()]
 
 
 class NewsAtomFeed(NewsRssFeed):

@@ -92,8 +92,8 @@ def _orders(country):
         queryset = queryset.filter(buyer=country)
     for order in queryset:
         title = _("%(buyer)s orders %(count)s") % {
-            "buyer": order.buyer.name,
-            "count": _count(order.quantity, order.system.name),
+            "buyer": order.buyer.t.name,
+            "count": _count(order.quantity, order.system.t.name),
         }
         yield Entry(
             order.ordered, "order", title, order, order.get_absolute_url(), {order.buyer.code}
@@ -107,10 +107,10 @@ def _deliveries(country):
     for delivery in queryset:
         order = delivery.order
         if delivery.quantity:
-            what = _count(delivery.quantity, order.system.name)
+            what = _count(delivery.quantity, order.system.t.name)
         else:
-            what = _("%(system)s (number not disclosed)") % {"system": order.system.name}
-        title = _("%(buyer)s receives %(what)s") % {"buyer": order.buyer.name, "what": what}
+            what = _("%(system)s (number not disclosed)") % {"system": order.system.t.name}
+        title = _("%(buyer)s receives %(what)s") % {"buyer": order.buyer.t.name, "what": what}
         yield Entry(
             delivery.delivered,
             "delivery",
@@ -140,9 +140,9 @@ def _activities(country):
             )
             if participant_country:
                 codes.add(participant_country.code)
-        title = activity.name
+        title = activity.t.name
         if activity.is_cancelled:
-            title = _("%(name)s (cancelled)") % {"name": activity.name}
+            title = _("%(name)s (cancelled)") % {"name": activity.t.name}
         yield Entry(
             activity.started, "activity", title, activity, activity.get_absolute_url(), codes
         )
@@ -154,7 +154,7 @@ def _events(country):
         queryset = queryset.filter(countries=country)
     for event in queryset:
         codes = {c.code for c in event.countries.all()}
-        yield Entry(event.when, "event", event.title, event, event.get_absolute_url(), codes)
+        yield Entry(event.when, "event", event.t.title, event, event.get_absolute_url(), codes)
 
 
 def _appointments(country):
@@ -169,8 +169,8 @@ def _appointments(country):
         person = appointment.person
         title = _("%(person)s becomes %(title)s (%(organization)s)") % {
             "person": person.name,
-            "title": appointment.title,
-            "organization": appointment.organization.short_name or appointment.organization.name,
+            "title": appointment.t.title,
+            "organization": appointment.organization.short_name or appointment.organization.t.name,
         }
         codes = {person.country.code} if person.country else set()
         yield Entry(
@@ -186,7 +186,7 @@ def _memberships(country):
         queryset = queryset.filter(country=country)
     for membership in queryset:
         title = _("%(country)s joins %(partnership)s (%(role)s)") % {
-            "country": membership.country.name,
+            "country": membership.country.t.name,
             "partnership": membership.partnership,
             "role": membership.get_role_display().lower(),
         }
@@ -213,7 +213,7 @@ def _programmes(country):
         yield Entry(
             programme.launched,
             "programme",
-            _("%(name)s programme launched") % {"name": programme.name},
+            _("%(name)s programme launched") % {"name": programme.t.name},
             programme,
             programme.get_absolute_url(),
             codes,
@@ -229,7 +229,7 @@ def _organizations(country):
         yield Entry(
             organization.founded,
             "organization",
-            _("%(name)s created") % {"name": organization.name},
+            _("%(name)s created") % {"name": organization.t.name},
             organization,
             organization.get_absolute_url(),
             codes,

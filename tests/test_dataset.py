@@ -258,7 +258,7 @@ class TestKeyFacts:
         assert any("Lanciers" in u for u in units)
 
     def test_organizations_hierarchy(self):
-        brigade = Organization.objects.get(name__icontains="Motorised Brigade")
+        brigade = Organization.objects.get(name_en="Motorised Brigade")
         assert brigade.founded_on == datetime.date(2018, 11, 22)
         assert brigade.children.count() >= 5
 

@@ -9,17 +9,28 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.contrib.contenttypes.forms import BaseGenericInlineFormSet
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db import transaction
+from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from reversion import create_revision, set_comment, set_user
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from ..history import field_changes
 from ..models import Citation, Status
+from ..models.i18n import (
+    LANGUAGE_NAMES,
+    REFERENCE_LANGUAGE,
+    TRANSLATION_LANGUAGES,
+    Localizable,
+    Translatable,
+    with_translations,
+)
 from ..workflow import (
     TransitionError,
     allowed_statuses,
@@ -160,6 +171,26 @@ class ConcurrencyForm(KnownLabelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
+        self.label_translations()
+
+    def label_translations(self):
+        """Name the French field as such, and flag translations made from an older French text."""
+        model = type(self.instance)
+        for name in model.translated_fields() if issubclass(model, Localizable) else ():
+            if name in self.fields:
+                field = model._meta.get_field(name)
+                self.fields[name].label = format_lazy(
+                    "{} ({})", capfirst(field.verbose_name), LANGUAGE_NAMES[REFERENCE_LANGUAGE]
+                )
+        for key in (getattr(self.instance, "outdated_translations", "") or "").split():
+            name, language = key.split(":")
+            field = self.fields.get(f"{name}_{language}")
+            if field is not None:
+                field.help_text = _(
+                    "Outdated: the French text has changed since this translation was made. "
+                    "Update it, or confirm it with the action “Mark translations as up to date”."
+                )
+                field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} outdated"
 
     def clean(self):
         cleaned = super().clean()
@@ -243,8 +274,66 @@ class RecordAdmin(EfficientFormMixin, VersionAdmin):
 
     form = ConcurrencyForm
     list_per_page = 50
+
     readonly_fields = ["created_at", "updated_at"]
     object_history_template = "admin/partnership/object_history.html"
+
+    @property
+    def translated(self) -> bool:
+        return issubclass(self.model, Translatable) and bool(self.model.translated_fields())
+
+    def get_search_fields(self, request):
+        return with_translations(self.model, super().get_search_fields(request))
+
+    def get_list_filter(self, request):
+        extra = [TranslationFilter] if self.translated else []
+        return [*super().get_list_filter(request), *extra]
+
+    def get_list_display(self, request):
+        extra = ["translation_status"] if self.translated else []
+        return [*super().get_list_display(request), *extra]
+
+    actions = ["confirm_translations"]
+
+    def has_confirm_translations_permission(self, request):
+        return self.translated and self.has_change_permission(request)
+
+    @admin.display(description=_("translations"))
+    def translation_status(self, obj):
+        """Per language: complete, missing texts or outdated texts."""
+        parts = []
+        for language in TRANSLATION_LANGUAGES:
+            missing, outdated = obj.missing_translations(language), obj.outdated_in(language)
+            if missing:
+                parts.append(format_lazy(_("{}: {} missing"), language.upper(), len(missing)))
+            elif outdated:
+                parts.append(format_lazy(_("{}: {} outdated"), language.upper(), len(outdated)))
+            else:
+                parts.append(format_lazy(_("{}: complete"), language.upper()))
+        return " · ".join(str(part) for part in parts)
+
+    @admin.action(
+        description=_("Mark translations as up to date"), permissions=["confirm_translations"]
+    )
+    def confirm_translations(self, request, queryset):
+        confirmed = 0
+        with transaction.atomic():
+            for obj in queryset.select_for_update():
+                if not can_edit(request.user, obj):
+                    continue
+                obj.track_translations(confirm=True)
+                obj.save(update_fields=["translation_sources", "outdated_translations"])
+                confirmed += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d record’s translations marked as up to date.",
+                "%(count)d records’ translations marked as up to date.",
+                confirmed,
+            )
+            % {"count": confirmed},
+            messages.SUCCESS,
+        )
 
     def history_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))
@@ -289,13 +378,21 @@ class RecordAdmin(EfficientFormMixin, VersionAdmin):
         if self.fieldsets:
             return super().get_fieldsets(request, obj)
         fields = self.get_fields(request, obj)
+        translated = self.model.translated_fields()
+        copies = {f"{name}_{language}" for name in translated for language in TRANSLATION_LANGUAGES}
         grouped = {name for names in GROUPS.values() for name in names}
         main = []
         for name in fields:
-            if name in grouped or name.endswith("_precision"):
+            if name in grouped or name in copies or name.endswith("_precision"):
                 continue
             precision = f"{name}_precision"
-            main.append((name, precision) if precision in fields else name)
+            if precision in fields:
+                main.append((name, precision))
+            elif name in translated:
+                # French beside its translations, so translators see the text they work from.
+                main.append((name, *(f"{name}_{language}" for language in TRANSLATION_LANGUAGES)))
+            else:
+                main.append(name)
         fieldsets = [(None, {"fields": main})]
         titles = {
             "uncertainty": _("Uncertainty"),
@@ -305,11 +402,54 @@ class RecordAdmin(EfficientFormMixin, VersionAdmin):
         for group, names in GROUPS.items():
             present = [name for name in names if name in fields]
             if present:
-                options = {"fields": [tuple(present)]}
+                rows = [tuple(name for name in present if name not in translated)]
+                rows += [
+                    (name, *(f"{name}_{language}" for language in TRANSLATION_LANGUAGES))
+                    for name in present
+                    if name in translated
+                ]
+                options = {"fields": [row for row in rows if row]}
                 if group == "history":
                     options["classes"] = ["collapse"]
                 fieldsets.append((titles[group], options))
         return fieldsets
+
+
+class TranslationFilter(admin.SimpleListFilter):
+    """Records missing a translation, or whose translation predates the French text."""
+
+    title = _("translation")
+    parameter_name = "translation"
+
+    def lookups(self, request, model_admin):
+        choices = []
+        for language in TRANSLATION_LANGUAGES:
+            name = LANGUAGE_NAMES[language]
+            choices += [
+                (f"missing-{language}", format_lazy(_("Missing in {}"), name)),
+                (f"outdated-{language}", format_lazy(_("Outdated in {}"), name)),
+            ]
+        return [*choices, ("complete", _("Complete and up to date"))]
+
+    @staticmethod
+    def missing(model, language) -> Q:
+        condition = Q(pk__in=[])
+        for name in model.translated_fields():
+            condition |= ~Q(**{name: ""}) & Q(**{f"{name}_{language}": ""})
+        return condition
+
+    def queryset(self, request, queryset):
+        value = self.value() or ""
+        kind, _sep, language = value.partition("-")
+        if kind == "missing" and language in TRANSLATION_LANGUAGES:
+            return queryset.filter(self.missing(queryset.model, language))
+        if kind == "outdated" and language in TRANSLATION_LANGUAGES:
+            return queryset.filter(outdated_translations__contains=f":{language}")
+        if value == "complete":
+            for language in TRANSLATION_LANGUAGES:
+                queryset = queryset.exclude(self.missing(queryset.model, language))
+            return queryset.filter(outdated_translations="")
+        return queryset
 
 
 class ScheduledFilter(admin.SimpleListFilter):
@@ -330,7 +470,7 @@ class PublishableAdmin(RecordAdmin):
     respect permissions, published records read-only for those who may not publish."""
 
     form = WorkflowForm
-    actions = ["submit_for_review", "publish", "withdraw"]
+    actions = ["submit_for_review", "publish", "withdraw", "confirm_translations"]
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

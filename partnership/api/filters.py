@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import OrderingFilter
+from rest_framework.filters import OrderingFilter, SearchFilter
 
 from ..models import (
     Activity,
@@ -25,6 +25,7 @@ from ..models import (
     System,
     Tag,
 )
+from ..models.i18n import with_translations
 
 
 class StrictOrderingFilter(OrderingFilter):
@@ -288,3 +289,13 @@ class EventFilter(StrictFilterSet):
     class Meta:
         model = Event
         fields = []
+
+
+class TranslatedSearchFilter(SearchFilter):
+    """`?search=` finds a record by its text in any language, not only the French."""
+
+    def get_search_fields(self, view, request):
+        fields = super().get_search_fields(view, request)
+        if not fields:
+            return fields
+        return with_translations(view.get_queryset().model, fields)

@@ -49,7 +49,7 @@ class Partnership(Publishable, Fact):
 
     @property
     def objective_list(self) -> list[str]:
-        return [line.strip() for line in self.objectives.splitlines() if line.strip()]
+        return [line.strip() for line in self.t.objectives.splitlines() if line.strip()]
 
 
 class Membership(Timestamped, Fact):

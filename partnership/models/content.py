@@ -74,7 +74,7 @@ class Article(Publishable, Fact):
 
     @property
     def paragraphs(self) -> list[str]:
-        return [part.strip() for part in self.body.split("\n\n") if part.strip()]
+        return [part.strip() for part in self.t.body.split("\n\n") if part.strip()]
 
 
 class ArticleLink(models.Model):

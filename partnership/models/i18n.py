@@ -159,8 +159,8 @@ class Translatable(Localizable, models.Model):
         }
 
     @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
         instance._loaded_translations = {
             name: value
             for name, value in zip(field_names, values, strict=False)
@@ -202,3 +202,18 @@ class Translatable(Localizable, models.Model):
             for key in self.outdated_translations.split()
             if key.endswith(f":{language}")
         ]
+
+
+def with_translations(model, lookups) -> list[str]:
+    """Search lookups (`name`, `^system__name`) plus the same lookups on each translation."""
+    expanded = []
+    for lookup in lookups:
+        expanded.append(lookup)
+        prefix = lookup[: len(lookup) - len(lookup.lstrip("^=@$"))]
+        *path, last = lookup[len(prefix) :].split("__")
+        target = model
+        for part in path:
+            target = target._meta.get_field(part).related_model
+        if issubclass(target, Localizable) and last in target.translated_fields():
+            expanded += [f"{lookup}_{language}" for language in TRANSLATION_LANGUAGES]
+    return expanded

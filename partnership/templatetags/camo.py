@@ -3,6 +3,9 @@ import json
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from ..models.i18n import LANGUAGE_NAMES, REFERENCE_LANGUAGE, active_language
 
 register = template.Library()
 
@@ -61,3 +64,36 @@ def language_versions(context):
             }
         )
     return versions
+
+
+@register.filter
+def lang_attr(text):
+    """` lang="fr"` for an element holding a French text shown in place of a translation."""
+    if getattr(text, "fallback", False):
+        return format_html(' lang="{}"', text.language)
+    return ""
+
+
+@register.filter
+def tr(text):
+    """A translated text, marked as such when the French text stands in for the translation."""
+    if not getattr(text, "fallback", False):
+        return text
+    return format_html(
+        '<span lang="{}">{}</span> <span class="untranslated" title="{}">'
+        '<span aria-hidden="true">{}</span><span class="visually-hidden">{}</span></span>',
+        text.language,
+        text,
+        _("Not yet translated: shown in French, the reference language."),
+        text.language.upper(),
+        _("(not yet translated, shown in French)"),
+    )
+
+
+@register.inclusion_tag("includes/untranslated.html", takes_context=True)
+def untranslated_notice(context, record):
+    """A notice listing the texts of `record` shown in French for want of a translation."""
+    language = active_language()
+    missing = record.missing_translations(language) if language != REFERENCE_LANGUAGE else []
+    labels = [record._meta.get_field(name).verbose_name for name in missing]
+    return {"missing": labels, "language": LANGUAGE_NAMES[language]}

@@ -68,7 +68,7 @@ def key_figures(orders) -> list[dict]:
         row["delivered"] += order.delivered
         row["uncertain"] |= order.is_disputed or order.is_estimate
     return sorted(
-        figures.values(), key=lambda row: (row["country"].name, -row["ordered"], -row["approved"])
+        figures.values(), key=lambda row: (row["country"].t.name, -row["ordered"], -row["approved"])
     )
 
 
@@ -274,13 +274,13 @@ class SystemDetail(PublishedDetailView):
             ):
                 continue
             series = by_buyer.setdefault(
-                order.buyer.name, Series(label=order.buyer.name, ordered=[], delivered=[])
+                order.buyer.t.name, Series(label=order.buyer.t.name, ordered=[], delivered=[])
             )
             series.ordered.append((order.ordered_on, order.quantity))
             series.delivered.extend((d.delivered_on, d.quantity) for d in order.deliveries.all())
         return delivery_chart(
             list(by_buyer.values()),
-            title=_("%(system)s: ordered and delivered over time") % {"system": system.name},
+            title=_("%(system)s: ordered and delivered over time") % {"system": system.t.name},
             today=timezone.localdate(),
         )
 

@@ -20,7 +20,7 @@ def organization_like(request, record):
             "@type": "Organization",
             "name": getattr(record, "name", str(record)),
             "alternateName": getattr(record, "short_name", "") or getattr(record, "acronym", ""),
-            "description": record.summary,
+            "description": record.t.summary,
             "url": _url(request, record),
             "foundingDate": _partial(getattr(record, "founded", None)),
         }
@@ -34,7 +34,7 @@ def product(request, system):
             "@type": "Product",
             "name": str(system),
             "category": system.get_category_display(),
-            "description": system.summary or system.role,
+            "description": system.t.summary or system.t.role,
             "url": _url(request, system),
         }
     )
@@ -47,8 +47,8 @@ def event(request, record):
         {
             "@context": "https://schema.org",
             "@type": "Event",
-            "name": getattr(record, "name", None) or record.title,
-            "description": record.summary,
+            "name": getattr(record.t, "name", None) or record.t.title,
+            "description": record.t.summary,
             "startDate": _partial(start),
             "endDate": _partial(getattr(record, "ended", None)),
             "eventStatus": "https://schema.org/EventCancelled"
@@ -57,7 +57,7 @@ def event(request, record):
             "location": _clean(
                 {
                     "@type": "Place",
-                    "name": place.name,
+                    "name": place.t.name,
                     "geo": _clean(
                         {
                             "@type": "GeoCoordinates",
@@ -81,11 +81,11 @@ def person(request, record, appointments):
         {
             "@context": "https://schema.org",
             "@type": "Person",
-            "name": record.name,
+            "name": record.t.name,
             "honorificPrefix": record.rank,
-            "description": record.summary,
-            "nationality": record.country.name if record.country else None,
-            "jobTitle": [appointment.title for appointment in appointments],
+            "description": record.t.summary,
+            "nationality": record.country.t.name if record.country else None,
+            "jobTitle": [appointment.t.title for appointment in appointments],
             "url": _url(request, record),
         }
     )
@@ -96,8 +96,8 @@ def news_article(request, article):
         {
             "@context": "https://schema.org",
             "@type": "NewsArticle",
-            "headline": article.title,
-            "description": article.standfirst,
+            "headline": article.t.title,
+            "description": article.t.standfirst,
             "inLanguage": article.language,
             "datePublished": _partial(article.published),
             "url": _url(request, article),
