@@ -268,6 +268,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "partnership.api.schema.add_error_responses",
+        "partnership.api.schema.add_language_parameter",
     ],
 }
 

@@ -47,6 +47,7 @@ from .models import (
     System,
     Variant,
 )
+from .models.i18n import with_translations
 from .workflow import READER_FACING, TransitionError, can_publish, check_transition
 
 FORMATS = [CSV, XLSX]
@@ -396,23 +397,26 @@ class OrderResource(RecordResource):
     class Meta:
         model = Order
         name = _("Orders")
-        fields = (
-            "slug",
-            "buyer",
-            "system",
-            "variant",
-            "quantity",
-            "ordered",
-            "order_status",
-            "agreement",
-            "contracting_authority",
-            "supplier",
-            "amount",
-            "currency",
-            "expected_delivery",
-            "summary",
-            *FACT_FIELDS,
-            "status",
+        fields = with_translations(
+            Order,
+            (
+                "slug",
+                "buyer",
+                "system",
+                "variant",
+                "quantity",
+                "ordered",
+                "order_status",
+                "agreement",
+                "contracting_authority",
+                "supplier",
+                "amount",
+                "currency",
+                "expected_delivery",
+                "summary",
+                *FACT_FIELDS,
+                "status",
+            ),
         )
         import_id_fields = ("slug",)
         # Numbers as plain numbers ("1234.50"), whatever the language of the admin.
@@ -442,7 +446,10 @@ class DeliveryResource(RecordResource):
     class Meta:
         model = Delivery
         name = _("Deliveries")
-        fields = ("order", "delivered", "quantity", "recipient", "summary", *FACT_FIELDS)
+        fields = with_translations(
+            Delivery,
+            ("order", "delivered", "quantity", "recipient", "summary", *FACT_FIELDS),
+        )
         import_id_fields = ("order", "delivered_on", "delivered_on_precision")
 
 
@@ -457,22 +464,25 @@ class ActivityResource(RecordResource):
     class Meta:
         model = Activity
         name = _("Activities")
-        fields = (
-            "slug",
-            "name",
-            "kind",
-            "parent",
-            "edition",
-            "started",
-            "ended",
-            "place",
-            "location",
-            "country",
-            "strength",
-            "is_cancelled",
-            "summary",
-            *FACT_FIELDS,
-            "status",
+        fields = with_translations(
+            Activity,
+            (
+                "slug",
+                "name",
+                "kind",
+                "parent",
+                "edition",
+                "started",
+                "ended",
+                "place",
+                "location",
+                "country",
+                "strength",
+                "is_cancelled",
+                "summary",
+                *FACT_FIELDS,
+                "status",
+            ),
         )
         import_id_fields = ("slug",)
 
@@ -486,15 +496,18 @@ class ParticipationResource(RecordResource):
     class Meta:
         model = Participation
         name = _("Participations")
-        fields = (
-            "activity",
-            "organization",
-            "country",
-            "role",
-            "strength",
-            "description",
-            "commander",
-            *FACT_FIELDS,
+        fields = with_translations(
+            Participation,
+            (
+                "activity",
+                "organization",
+                "country",
+                "role",
+                "strength",
+                "description",
+                "commander",
+                *FACT_FIELDS,
+            ),
         )
         import_id_fields = ("activity", "organization", "country", "role")
 

@@ -1,4 +1,6 @@
-"""Schema post-processing: document the error answers every operation can give."""
+"""Schema post-processing: what every operation shares (error answers, the language choice)."""
+
+from ..models.i18n import LANGUAGE_CODES, REFERENCE_LANGUAGE
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -62,4 +64,29 @@ def add_error_responses(result, generator, request, public):
                 ):
                     schema.setdefault("maxLength", 100)
                     schema.setdefault("pattern", "^[^\\x00]*$")
+    return result
+
+
+LANGUAGE_PARAMETER = {
+    "name": "lang",
+    "in": "query",
+    "required": False,
+    "description": (
+        "Language of the texts and messages: fr (the reference), nl or en. Without it, the "
+        "Accept-Language header decides; the default is fr. A text not yet translated is given "
+        "in French; each record's `languages` says which language each of its texts is in, and "
+        "the Content-Language header gives the language asked for. Writes store translated "
+        "texts in this language."
+    ),
+    "schema": {"type": "string", "enum": list(LANGUAGE_CODES), "default": REFERENCE_LANGUAGE},
+}
+
+
+def add_language_parameter(result, generator, request, public):
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                parameters = operation.setdefault("parameters", [])
+                if not any(parameter.get("name") == "lang" for parameter in parameters):
+                    parameters.append(LANGUAGE_PARAMETER)
     return result

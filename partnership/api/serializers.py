@@ -36,6 +36,7 @@ from ..models import (
     Tag,
     Variant,
 )
+from ..models.i18n import LANGUAGE_CODES, REFERENCE_LANGUAGE, Localizable, active_language
 
 PARTIAL_DATE_SCHEMA = {
     "type": "object",
@@ -144,6 +145,54 @@ def absolute(context, path):
     return request.build_absolute_uri(path) if request else path
 
 
+class LanguagesField(serializers.DictField):
+    """For each translated text of the record (when not empty), the language it is given in."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.ChoiceField(choices=LANGUAGE_CODES), **kwargs)
+
+    def get_attribute(self, instance):
+        return instance
+
+    def to_representation(self, instance):
+        texts = {name: instance.localized(name) for name in self.parent.translated_names}
+        return {name: text.language for name, text in texts.items() if text}
+
+
+class TranslatedFieldsMixin:
+    """Translated texts are read and written in the request's language (?lang= or
+    Accept-Language; French by default). A missing translation reads as the French text, and
+    `languages` says, per text, which language was given."""
+
+    @property
+    def translated_names(self) -> list[str]:
+        model = self.Meta.model
+        names = model.translated_fields() if issubclass(model, Localizable) else ()
+        return [name for name in names if name in self.fields]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        model = self.Meta.model
+        if issubclass(model, Localizable) and set(model.translated_fields()) & set(fields):
+            fields["languages"] = LanguagesField(read_only=True)
+        return fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for name in self.translated_names:
+            data[name] = str(instance.localized(name))
+        return data
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        language = active_language()
+        if language != REFERENCE_LANGUAGE:
+            for name in self.translated_names:
+                if name in values:
+                    values[f"{name}_{language}"] = values.pop(name)
+        return values
+
+
 class FactFields(serializers.Serializer):
     """Uncertainty and citations, shared by every fact-bearing record."""
 
@@ -153,7 +202,7 @@ class FactFields(serializers.Serializer):
     citations = CitationSerializer(many=True, read_only=True)
 
 
-class ChildSerializer(FactFields, serializers.ModelSerializer):
+class ChildSerializer(TranslatedFieldsMixin, FactFields, serializers.ModelSerializer):
     """A child row shown inside its parent (deliveries in an order, appointments in a person)."""
 
 
@@ -188,7 +237,7 @@ class ModelRulesMixin:
         return attrs
 
 
-class RecordSerializer(ModelRulesMixin, serializers.ModelSerializer):
+class RecordSerializer(TranslatedFieldsMixin, ModelRulesMixin, serializers.ModelSerializer):
     """A public record: its API URL, its public page, and its publication state.
 
     Status changes follow the workflow (partnership.workflow): a Contributor can write drafts

@@ -4,6 +4,7 @@ import reversion
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db.models import Max, Prefetch
+from django.utils import translation
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -39,6 +40,7 @@ from ..models import (
     Tag,
     Variant,
 )
+from ..models.i18n import LANGUAGE_CODES
 from . import filters, serializers
 from .renderers import CSVRenderer, csv_columns
 
@@ -60,9 +62,19 @@ class HttpMixin:
     parameters: frozenset = frozenset()
 
     def allowed_parameters(self) -> set[str]:
-        return {"format", *self.parameters}
+        return {"format", "lang", *self.parameters}
 
     def initial(self, request, *args, **kwargs):
+        # ?lang= chooses the language of texts and messages; without it, Accept-Language does
+        # (LocaleMiddleware), and French, the reference language, is the default.
+        if "lang" in request.query_params:
+            language = request.query_params["lang"]
+            if language not in LANGUAGE_CODES:
+                raise ValidationError(
+                    {"lang": [f"Unknown language; use one of: {', '.join(LANGUAGE_CODES)}."]}
+                )
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         super().initial(request, *args, **kwargs)
         unknown = sorted(set(request.query_params) - self.allowed_parameters())
         if unknown:

@@ -204,8 +204,8 @@ class Translatable(Localizable, models.Model):
         ]
 
 
-def with_translations(model, lookups) -> list[str]:
-    """Search lookups (`name`, `^system__name`) plus the same lookups on each translation."""
+def with_translations(model, lookups) -> tuple[str, ...]:
+    """Field names or lookups (`name`, `^system__name`), each followed by its translations."""
     expanded = []
     for lookup in lookups:
         expanded.append(lookup)
@@ -216,4 +216,4 @@ def with_translations(model, lookups) -> list[str]:
             target = target._meta.get_field(part).related_model
         if issubclass(target, Localizable) and last in target.translated_fields():
             expanded += [f"{lookup}_{language}" for language in TRANSLATION_LANGUAGES]
-    return expanded
+    return tuple(expanded)
