@@ -295,9 +295,7 @@ def drafts():
     scheduled = factories.article(
         title=f"{DRAFT_MARK} scheduled", publish_at="2999-01-01T00:00:00Z"
     )
-    factories.cite(
-        Organization.objects.get(name_en="Motorised Brigade"), source=records[-2]
-    )
+    factories.cite(Organization.objects.get(name_en="Motorised Brigade"), source=records[-2])
     factories.participation(
         activity=Activity.objects.get(slug="celtic-uprise-2023"), organization=records[6]
     )

@@ -67,15 +67,15 @@ class HttpMixin:
     def initial(self, request, *args, **kwargs):
         # ?lang= chooses the language of texts and messages; without it, Accept-Language does
         # (LocaleMiddleware), and French, the reference language, is the default.
-        if "lang" in request.query_params:
-            language = request.query_params["lang"]
-            if language not in LANGUAGE_CODES:
-                raise ValidationError(
-                    {"lang": [f"Unknown language; use one of: {', '.join(LANGUAGE_CODES)}."]}
-                )
+        language = request.query_params.get("lang")
+        if language in LANGUAGE_CODES:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         super().initial(request, *args, **kwargs)
+        if language is not None and language not in LANGUAGE_CODES:
+            raise ValidationError(
+                {"lang": [f"Unknown language; use one of: {', '.join(LANGUAGE_CODES)}."]}
+            )
         unknown = sorted(set(request.query_params) - self.allowed_parameters())
         if unknown:
             allowed = ", ".join(sorted(self.allowed_parameters()))
