@@ -146,6 +146,44 @@ def test_home_to_equipment_to_griffon(visit):
     visit.assert_console_clean()
 
 
+def test_switch_language_on_griffon_and_back(visit):
+    """The switcher keeps the page: French, then Dutch, then English, then French again."""
+    page = visit.page
+    visit.goto("/fr/systems/griffon/")
+    role = page.locator("main p.lead")
+    french_role = role.inner_text()
+    switcher = page.get_by_role("navigation", name=re.compile(r"(Langue|Language|Taal)"))
+    switcher.get_by_role("link", name="Nederlands").click()
+    expect(page).to_have_url(re.compile(r"/nl/systems/griffon/$"))
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
+    dutch_role = role.inner_text()
+    assert dutch_role != french_role, "the role is not translated on the Dutch page"
+    visit.seen("griffon-nl")
+    page.get_by_role("navigation", name=re.compile(r"(Langue|Language|Taal)")).get_by_role(
+        "link", name="English"
+    ).click()
+    expect(page).to_have_url(re.compile(r"/en/systems/griffon/$"))
+    assert role.inner_text() not in (french_role, dutch_role)
+    page.get_by_role("navigation", name=re.compile(r"(Langue|Language|Taal)")).get_by_role(
+        "link", name="Français"
+    ).click()
+    expect(page).to_have_url(re.compile(r"/fr/systems/griffon/$"))
+    assert role.inner_text() == french_role
+    visit.assert_console_clean()
+
+
+def test_an_untranslated_text_is_marked(visit):
+    """The article's body exists in French only: the English page says so, above the text."""
+    page = visit.page
+    visit.goto("/en/news/camo-cooperation-franco-belge-innovante/")
+    notice = page.locator(".untranslated-notice")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("Not yet translated into English")
+    expect(page.locator('article p[lang="fr"]').first).to_be_visible()
+    visit.seen("article-en-fallback")
+    visit.assert_console_clean()
+
+
 def test_news_to_article_to_related_content(visit):
     page = visit.page
     visit.goto("/fr/news/")
@@ -264,6 +302,8 @@ A11Y_PAGES = {
     "timeline": "/fr/timeline/",
     "organizations": "/fr/organizations/",
     "partnership": "/fr/partnerships/camo/",
+    "partnership-nl": "/nl/partnerships/camo/",
+    "article-en": "/en/news/camo-cooperation-franco-belge-innovante/",
     "activity": "/fr/activities/celtic-uprise-2023/",
     "person": ("/fr/people/", "main ul.columns-list a"),
     "sources": "/fr/sources/",

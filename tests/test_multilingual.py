@@ -10,6 +10,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 from rest_framework.test import APIClient
@@ -37,7 +38,9 @@ LANGUAGES = ("fr", "nl", "en")
 
 @pytest.fixture
 def api():
-    return APIClient()
+    cache.clear()  # the anonymous rate limit counts every test's requests otherwise
+    yield APIClient()
+    cache.clear()
 
 
 def localized(record, field, language):

@@ -275,6 +275,9 @@ class RecordAdmin(EfficientFormMixin, VersionAdmin):
     form = ConcurrencyForm
     list_per_page = 50
 
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     readonly_fields = ["created_at", "updated_at"]
     object_history_template = "admin/partnership/object_history.html"
 
