@@ -19,6 +19,7 @@ import reversion
 from diff_match_patch import diff_match_patch
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -231,6 +232,15 @@ class RecordResource(ModelResource):
         self.user = user
 
     @classmethod
+    def widget_kwargs_for_field(cls, field_name, django_field):
+        """Numbers go out as plain numbers (1500, 1234567.50), never grouped or with a decimal
+        comma: a file reads the same whatever the language of the admin that wrote it."""
+        kwargs = super().widget_kwargs_for_field(field_name, django_field)
+        if isinstance(django_field, models.IntegerField | models.DecimalField | models.FloatField):
+            kwargs.setdefault("coerce_to_string", False)
+        return kwargs
+
+    @classmethod
     def get_diff_class(cls):
         return StylelessDiff
 
@@ -420,7 +430,6 @@ class OrderResource(RecordResource):
         )
         import_id_fields = ("slug",)
         # Numbers as plain numbers ("1234.50"), whatever the language of the admin.
-        widgets = {"amount": {"coerce_to_string": False}}
 
 
 class DeliveryResource(RecordResource):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from django.db.models import Q
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -56,7 +57,7 @@ class Entry:
 
 
 def _count(quantity, name):
-    return _("%(quantity)s × %(system)s") % {"quantity": quantity, "system": name}
+    return _("%(quantity)s × %(system)s") % {"quantity": number_format(quantity), "system": name}
 
 
 def _agreements(country):

@@ -510,3 +510,18 @@ def test_links_helper_sees_switcher(client):
     html = get(client, "/fr/").content.decode()
     targets = {urlsplit(urljoin("http://testserver/fr/", href)).path for href in links_of(html)}
     assert {"/nl/", "/en/"} <= targets
+
+
+@pytest.mark.parametrize(
+    ("language", "figure"), [("fr", "1\N{NO-BREAK SPACE}000"), ("nl", "1.000"), ("en", "1,000")]
+)
+def test_numbers_follow_the_page_language(client, language, figure):
+    activity = Activity.objects.get(slug="celtic-uprise-2019")
+    assert activity.strength == 1000
+    assert f">{figure}<" in get(client, url_in(activity, language)).content.decode()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_year_filter_keeps_its_plain_value(client, language):
+    html = get(client, f"/{language}/activities/?year=2019").content.decode()
+    assert 'value="2019"' in html

@@ -321,7 +321,11 @@ class RecordAdmin(EfficientFormMixin, VersionAdmin):
     def confirm_translations(self, request, queryset):
         confirmed = 0
         with transaction.atomic():
-            for obj in queryset.select_for_update():
+            # The list's queryset may be annotated (GROUP BY), which cannot be locked.
+            selected = queryset.values_list("pk", flat=True)
+            for obj in self.model._default_manager.filter(
+                pk__in=list(selected)
+            ).select_for_update():
                 if not can_edit(request.user, obj):
                     continue
                 obj.track_translations(confirm=True)
