@@ -1,6 +1,7 @@
 """Content in French, Dutch and English: pages, fallback marker, switcher, API, admin, dataset."""
 
 import gettext
+import json
 import re
 import xml.etree.ElementTree as ET
 from html import escape, unescape
@@ -21,6 +22,7 @@ from partnership.models import (
     Activity,
     Agreement,
     Article,
+    Organization,
     Partnership,
     Programme,
     System,
@@ -525,3 +527,18 @@ def test_numbers_follow_the_page_language(client, language, figure):
 def test_a_year_filter_keeps_its_plain_value(client, language):
     html = get(client, f"/{language}/activities/?year=2019").content.decode()
     assert 'value="2019"' in html
+
+
+def json_ld(html):
+    return json.loads(
+        re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)[1]
+    )
+
+
+def test_structured_data_follows_the_page_language(client):
+    organization = Organization.objects.get(slug="belgian-motorised-brigade")
+    data = json_ld(get(client, url_in(organization, "nl")).content.decode())
+    assert data["name"] == organization.name_nl == "Gemotoriseerde Brigade"
+    article = Article.objects.published().exclude(title_en="").first()
+    data = json_ld(get(client, url_in(article, "en")).content.decode())
+    assert (data["headline"], data["inLanguage"]) == (article.title_en, "en")

@@ -18,7 +18,7 @@ def organization_like(request, record):
         {
             "@context": "https://schema.org",
             "@type": "Organization",
-            "name": getattr(record, "name", str(record)),
+            "name": getattr(record.t, "name", None) or str(record),
             "alternateName": getattr(record, "short_name", "") or getattr(record, "acronym", ""),
             "description": record.t.summary,
             "url": _url(request, record),
@@ -98,7 +98,8 @@ def news_article(request, article):
             "@type": "NewsArticle",
             "headline": article.t.title,
             "description": article.t.standfirst,
-            "inLanguage": article.language,
+            # The language of the headline and description the page shows.
+            "inLanguage": article.t.title.language,
             "datePublished": _partial(article.published),
             "url": _url(request, article),
         }
