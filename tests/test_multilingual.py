@@ -542,3 +542,12 @@ def test_structured_data_follows_the_page_language(client):
     article = Article.objects.published().exclude(title_en="").first()
     data = json_ld(get(client, url_in(article, "en")).content.decode())
     assert (data["headline"], data["inLanguage"]) == (article.title_en, "en")
+
+
+@pytest.mark.parametrize(
+    ("language", "first", "then"),
+    [("fr", "Allemagne", "Belgique"), ("nl", "België", "Duitsland"), ("en", "Belgium", "Germany")],
+)
+def test_lists_sort_in_the_page_language(client, language, first, then):
+    html = get(client, f"/{language}/countries/").content.decode()
+    assert html.index(f">{first}<") < html.index(f">{then}<")

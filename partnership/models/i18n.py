@@ -19,6 +19,8 @@ import hashlib
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -204,16 +206,36 @@ class Translatable(Localizable, models.Model):
         ]
 
 
+def is_translated(model, lookup: str) -> bool:
+    """Whether `lookup` (`name`, `system__name`) ends on a translated field."""
+    *path, last = lookup.split("__")
+    target = model
+    for part in path:
+        target = target._meta.get_field(part).related_model
+    return issubclass(target, Localizable) and last in target.translated_fields()
+
+
 def with_translations(model, lookups) -> tuple[str, ...]:
     """Field names or lookups (`name`, `^system__name`), each followed by its translations."""
     expanded = []
     for lookup in lookups:
         expanded.append(lookup)
         prefix = lookup[: len(lookup) - len(lookup.lstrip("^=@$"))]
-        *path, last = lookup[len(prefix) :].split("__")
-        target = model
-        for part in path:
-            target = target._meta.get_field(part).related_model
-        if issubclass(target, Localizable) and last in target.translated_fields():
+        if is_translated(model, lookup[len(prefix) :]):
             expanded += [f"{lookup}_{language}" for language in TRANSLATION_LANGUAGES]
     return tuple(expanded)
+
+
+def localized_ordering(model, language: str | None = None) -> list:
+    """The model's default ordering, with translated texts sorted in `language` (the active
+    one by default): by the translation, or the French text where there is none."""
+    language = language or active_language()
+    ordering = []
+    for item in model._meta.ordering:
+        name = item.lstrip("-") if isinstance(item, str) else None
+        if language == REFERENCE_LANGUAGE or name is None or not is_translated(model, name):
+            ordering.append(item)
+            continue
+        text = Coalesce(NullIf(F(f"{name}_{language}"), Value("")), F(name))
+        ordering.append(text.desc() if item.startswith("-") else text.asc())
+    return ordering

@@ -8,6 +8,7 @@ from django.views import defaults
 from django.views.generic import DetailView, ListView
 
 from ..api.errors import api_not_found, api_server_error
+from ..models.i18n import localized_ordering
 from ..sourcing import Bibliography
 
 
@@ -61,7 +62,7 @@ class PublishedListView(ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        return self.model.objects.published()
+        return self.model.objects.published().order_by(*localized_ordering(self.model))
 
 
 def bad_request(request, exception):
