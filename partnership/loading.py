@@ -47,7 +47,13 @@ from .models import (
     Tag,
     Variant,
 )
-from .models.i18n import LANGUAGE_CODES, REFERENCE_LANGUAGE, TRANSLATION_LANGUAGES, Localizable
+from .models.i18n import (
+    LANGUAGE_CODES,
+    REFERENCE_LANGUAGE,
+    TRANSLATION_LANGUAGES,
+    Localizable,
+    column,
+)
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "camo"
 
@@ -644,7 +650,7 @@ class Loader:
                 )
             spread[name] = texts.get(REFERENCE_LANGUAGE) or ""
             for language in TRANSLATION_LANGUAGES:
-                spread[f"{name}_{language}"] = texts.get(language) or ""
+                spread[column(name, language)] = texts.get(language) or ""
         return spread
 
     def upsert(self, model, path, lookup, values, *, publishable=False, m2m=None):

@@ -29,6 +29,8 @@ from ..models.i18n import (
     TRANSLATION_LANGUAGES,
     Localizable,
     Translatable,
+    column,
+    translation_columns,
     with_translations,
 )
 from ..workflow import (
@@ -184,7 +186,7 @@ class ConcurrencyForm(KnownLabelForm):
                 )
         for key in (getattr(self.instance, "outdated_translations", "") or "").split():
             name, language = key.split(":")
-            field = self.fields.get(f"{name}_{language}")
+            field = self.fields.get(column(name, language))
             if field is not None:
                 field.help_text = _(
                     "Outdated: the French text has changed since this translation was made. "
@@ -275,6 +277,8 @@ class RecordAdmin(EfficientFormMixin, VersionAdmin):
     form = ConcurrencyForm
     list_per_page = 50
 
+    actions = ["confirm_translations"]
+
     class Media:
         css = {"all": ["css/admin.css"]}
 
@@ -295,8 +299,6 @@ class RecordAdmin(EfficientFormMixin, VersionAdmin):
     def get_list_display(self, request):
         extra = ["translation_status"] if self.translated else []
         return [*super().get_list_display(request), *extra]
-
-    actions = ["confirm_translations"]
 
     def has_confirm_translations_permission(self, request):
         return self.translated and self.has_change_permission(request)
@@ -386,7 +388,7 @@ class RecordAdmin(EfficientFormMixin, VersionAdmin):
             return super().get_fieldsets(request, obj)
         fields = self.get_fields(request, obj)
         translated = self.model.translated_fields()
-        copies = {f"{name}_{language}" for name in translated for language in TRANSLATION_LANGUAGES}
+        copies = {copy for name in translated for copy in translation_columns(name)}
         grouped = {name for names in GROUPS.values() for name in names}
         main = []
         for name in fields:
@@ -397,7 +399,7 @@ class RecordAdmin(EfficientFormMixin, VersionAdmin):
                 main.append((name, precision))
             elif name in translated:
                 # French beside its translations, so translators see the text they work from.
-                main.append((name, *(f"{name}_{language}" for language in TRANSLATION_LANGUAGES)))
+                main.append((name, *translation_columns(name)))
             else:
                 main.append(name)
         fieldsets = [(None, {"fields": main})]
@@ -411,9 +413,7 @@ class RecordAdmin(EfficientFormMixin, VersionAdmin):
             if present:
                 rows = [tuple(name for name in present if name not in translated)]
                 rows += [
-                    (name, *(f"{name}_{language}" for language in TRANSLATION_LANGUAGES))
-                    for name in present
-                    if name in translated
+                    (name, *translation_columns(name)) for name in present if name in translated
                 ]
                 options = {"fields": [row for row in rows if row]}
                 if group == "history":
@@ -442,7 +442,7 @@ class TranslationFilter(admin.SimpleListFilter):
     def missing(model, language) -> Q:
         condition = Q(pk__in=[])
         for name in model.translated_fields():
-            condition |= ~Q(**{name: ""}) & Q(**{f"{name}_{language}": ""})
+            condition |= ~Q(**{name: ""}) & Q(**{column(name, language): ""})
         return condition
 
     def queryset(self, request, queryset):

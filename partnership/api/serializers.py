@@ -36,7 +36,13 @@ from ..models import (
     Tag,
     Variant,
 )
-from ..models.i18n import LANGUAGE_CODES, REFERENCE_LANGUAGE, Localizable, active_language
+from ..models.i18n import (
+    LANGUAGE_CODES,
+    REFERENCE_LANGUAGE,
+    Localizable,
+    active_language,
+    column,
+)
 
 PARTIAL_DATE_SCHEMA = {
     "type": "object",
@@ -189,7 +195,7 @@ class TranslatedFieldsMixin:
         if language != REFERENCE_LANGUAGE:
             for name in self.translated_names:
                 if name in values:
-                    values[f"{name}_{language}"] = values.pop(name)
+                    values[column(name, language)] = values.pop(name)
         return values
 
 

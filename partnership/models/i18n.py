@@ -45,6 +45,16 @@ def translations(field: models.Field) -> tuple[models.Field, ...]:
     return tuple(copies)
 
 
+def column(field: str, language: str) -> str:
+    """The column holding `field` in `language`: the field itself for French."""
+    return field if language == REFERENCE_LANGUAGE else f"{field}_{language}"
+
+
+def translation_columns(field: str) -> tuple[str, ...]:
+    """The field's translation columns (`summary_nl`, `summary_en`)."""
+    return tuple(column(field, language) for language in TRANSLATION_LANGUAGES)
+
+
 def active_language() -> str:
     """The active language if the site offers it, else the reference language."""
     language = (get_language() or REFERENCE_LANGUAGE).split("-")[0].lower()
@@ -109,7 +119,7 @@ class Localizable:
         reference = getattr(self, field) or ""
         if language == REFERENCE_LANGUAGE or field not in self.translated_fields():
             return LocalizedText(reference, REFERENCE_LANGUAGE)
-        text = getattr(self, f"{field}_{language}")
+        text = getattr(self, column(field, language))
         if text:
             return LocalizedText(text, language)
         return LocalizedText(reference, REFERENCE_LANGUAGE, fallback=bool(reference))
@@ -119,7 +129,7 @@ class Localizable:
         return [
             field
             for field in self.translated_fields()
-            if getattr(self, field) and not getattr(self, f"{field}_{language}")
+            if getattr(self, field) and not getattr(self, column(field, language))
         ]
 
 
@@ -155,9 +165,9 @@ class Translatable(Localizable, models.Model):
             }
         super().save(*args, **kwargs)
         self._loaded_translations = {
-            f"{field}_{language}": getattr(self, f"{field}_{language}")
+            name: getattr(self, name)
             for field in self.translated_fields()
-            for language in TRANSLATION_LANGUAGES
+            for name in translation_columns(field)
         }
 
     @classmethod
@@ -183,10 +193,11 @@ class Translatable(Localizable, models.Model):
             current = fingerprint(getattr(self, field))
             for language in TRANSLATION_LANGUAGES:
                 key = f"{field}:{language}"
-                text = getattr(self, f"{field}_{language}")
+                name = column(field, language)
+                text = getattr(self, name)
                 if not text:
                     sources.pop(key, None)
-                elif confirm or key not in sources or loaded.get(f"{field}_{language}") != text:
+                elif confirm or key not in sources or loaded.get(name) != text:
                     sources[key] = current
         self.translation_sources = sources
         self.outdated_translations = " ".join(
@@ -222,7 +233,7 @@ def with_translations(model, lookups) -> tuple[str, ...]:
         expanded.append(lookup)
         prefix = lookup[: len(lookup) - len(lookup.lstrip("^=@$"))]
         if is_translated(model, lookup[len(prefix) :]):
-            expanded += [f"{lookup}_{language}" for language in TRANSLATION_LANGUAGES]
+            expanded += translation_columns(lookup)
     return tuple(expanded)
 
 
@@ -236,6 +247,6 @@ def localized_ordering(model, language: str | None = None) -> list:
         if language == REFERENCE_LANGUAGE or name is None or not is_translated(model, name):
             ordering.append(item)
             continue
-        text = Coalesce(NullIf(F(f"{name}_{language}"), Value("")), F(name))
+        text = Coalesce(NullIf(F(column(name, language)), Value("")), F(name))
         ordering.append(text.desc() if item.startswith("-") else text.asc())
     return ordering
