@@ -164,30 +164,25 @@ class Translatable(Localizable, models.Model):
                 "outdated_translations",
             }
         super().save(*args, **kwargs)
-        self._loaded_translations = {
-            name: getattr(self, name)
-            for field in self.translated_fields()
-            for name in translation_columns(field)
-        }
 
-    @classmethod
-    def from_db(cls, db, field_names, values, **kwargs):
-        instance = super().from_db(db, field_names, values, **kwargs)
-        instance._loaded_translations = {
-            name: value
-            for name, value in zip(field_names, values, strict=False)
-            if name.rsplit("_", 1)[-1] in TRANSLATION_LANGUAGES
-        }
-        return instance
+    def stored_translations(self) -> dict[str, str]:
+        """The translations as the database holds them (none for a record not yet saved)."""
+        if self._state.adding or self.pk is None:
+            return {}
+        columns = [
+            name for field in self.translated_fields() for name in translation_columns(field)
+        ]
+        return type(self)._base_manager.filter(pk=self.pk).values(*columns).first() or {}
 
     def track_translations(self, *, confirm: bool = False) -> None:
         """Record which French text each new or edited translation was made from.
 
-        A translation edited since the record was loaded (or every translation, with `confirm`)
-        is stamped with the current French text; the others keep their stamp, so a change to the
-        French text leaves them outdated.
+        A translation that differs from the stored one (or every translation, with `confirm`) is
+        stamped with the current French text; the others keep their stamp, so a change to the
+        French text leaves them outdated. Saving reads the stored translations (one query); reading
+        records costs nothing.
         """
-        loaded = getattr(self, "_loaded_translations", {})
+        stored = {} if confirm else self.stored_translations()
         sources = dict(self.translation_sources or {})
         for field in self.translated_fields():
             current = fingerprint(getattr(self, field))
@@ -197,7 +192,7 @@ class Translatable(Localizable, models.Model):
                 text = getattr(self, name)
                 if not text:
                     sources.pop(key, None)
-                elif confirm or key not in sources or loaded.get(name) != text:
+                elif confirm or key not in sources or stored.get(name) != text:
                     sources[key] = current
         self.translation_sources = sources
         self.outdated_translations = " ".join(
