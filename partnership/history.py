@@ -29,29 +29,3 @@ def _show(value) -> str:
     if isinstance(value, list):
         return ", ".join(str(item) for item in value) or "—"
     return str(value)
-
-
-def register_models() -> None:
-    """Register every record type with django-reversion, following the child rows and citations
-    that belong to it, so a revert or a recovered deletion brings them back too."""
-    from django.apps import apps
-    from reversion import is_registered, register
-
-    from .models import Fact
-
-    children = {
-        "person": ("appointments",),
-        "partnership": ("memberships",),
-        "programme": ("participants",),
-        "system": ("variants",),
-        "order": ("deliveries",),
-        "activity": ("participations",),
-        "article": ("links",),
-    }
-    for model in apps.get_app_config("partnership").get_models():
-        if is_registered(model):
-            continue
-        follow = children.get(model._meta.model_name, ())
-        if issubclass(model, Fact):
-            follow = (*follow, "citations")
-        register(model, follow=follow)

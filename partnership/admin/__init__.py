@@ -4,7 +4,6 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from ..history import register_models
 from ..models import (
     Activity,
     Agreement,
@@ -31,6 +30,7 @@ from ..models import (
     Variant,
     check_deliveries_fit,
 )
+from ..records import register_models
 from ..resources import (
     ActivityResource,
     DeliveryResource,

@@ -1,0 +1,122 @@
+"""The shape of a record, derived from the schema.
+
+A *root* is a record that stands on its own: a publishable record (system, order, source...) or
+a shared reference (place, tag). Every other row belongs to one root:
+
+- a *child row* has a cascading foreign key to a publishable record (an order's deliveries, a
+  person's appointments, an article's links);
+- a *citation* belongs to the record it cites for, and so to that record's root.
+
+History, revert, recovery and review all work on one root with the rows it owns, never on
+whatever else was saved at the same time.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+
+from .models import Citation, Fact, Publishable
+
+
+def app_models() -> list[type[models.Model]]:
+    return list(apps.get_app_config("partnership").get_models())
+
+
+@functools.cache
+def parent_field(model) -> models.ForeignKey | None:
+    """The foreign key that makes `model` a child row of a publishable record, if any."""
+    if issubclass(model, Publishable) or model is Citation:
+        return None
+    for field in model._meta.fields:
+        if (
+            field.many_to_one
+            and field.remote_field.on_delete is models.CASCADE
+            and issubclass(field.related_model, Publishable)
+        ):
+            return field
+    return None
+
+
+def is_root(model) -> bool:
+    return model is not Citation and parent_field(model) is None
+
+
+def root_models() -> list[type[models.Model]]:
+    return [model for model in app_models() if is_root(model)]
+
+
+@functools.cache
+def child_relations(model) -> tuple[tuple[str, type[models.Model]], ...]:
+    """(accessor, child model) for each kind of child row of `model`."""
+    relations = []
+    for child in app_models():
+        field = parent_field(child)
+        if field is not None and field.related_model is model:
+            relations.append((field.remote_field.get_accessor_name(), child))
+    return tuple(relations)
+
+
+def follows(model) -> tuple[str, ...]:
+    """What a version of `model` carries besides the record: its child rows and citations."""
+    names = tuple(accessor for accessor, _child in child_relations(model))
+    if issubclass(model, Fact):
+        names += ("citations",)
+    return names
+
+
+def root_key(obj) -> tuple[type[models.Model], int] | None:
+    """(root model, root pk) of the root `obj` belongs to; None when it cannot be told (a
+    citation of a row already deleted)."""
+    model = type(obj)
+    if model is Citation:
+        if obj.content_type_id is None or obj.object_id is None:
+            return None
+        cited = ContentType.objects.get_for_id(obj.content_type_id).model_class()
+        return owner_key(cited, obj.object_id)
+    field = parent_field(model)
+    if field is None:
+        return (model, obj.pk) if obj.pk is not None else None
+    parent_id = getattr(obj, field.attname)
+    return (field.related_model, parent_id) if parent_id is not None else None
+
+
+def owner_key(model, pk) -> tuple[type[models.Model], int] | None:
+    """The root of the row `model` #`pk`, reading its parent from the database if need be."""
+    field = parent_field(model)
+    if field is None:
+        return model, pk
+    parent_id = model._base_manager.filter(pk=pk).values_list(field.attname, flat=True).first()
+    return (field.related_model, parent_id) if parent_id is not None else None
+
+
+def owned_rows(model, pk) -> list[models.Model]:
+    """The root `model` #`pk` as stored, then its child rows, then the citations of both."""
+    root = model._base_manager.filter(pk=pk).first()
+    if root is None:
+        return []
+    rows = [root]
+    for _accessor, child in child_relations(model):
+        field = parent_field(child)
+        rows += list(child._base_manager.filter(**{field.attname: pk}).order_by("pk"))
+    cited = Q(pk__in=[])
+    for row in rows:
+        if isinstance(row, Fact):
+            content_type = ContentType.objects.get_for_model(type(row))
+            cited |= Q(content_type=content_type, object_id=row.pk)
+    rows += list(Citation.objects.filter(cited).order_by("pk"))
+    return rows
+
+
+def register_models() -> None:
+    """Register every record type with django-reversion, each version carrying the child rows
+    and citations the record owns, so its history, a revert or a recovery covers them."""
+    from reversion import is_registered, register
+
+    for model in app_models():
+        if not is_registered(model):
+            register(model, follow=follows(model))
