@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class PartnershipConfig(AppConfig):
     name = "partnership"
     verbose_name = _("Partnerships")
+
+    def ready(self):
+        from . import review, revisions
+
+        # Every write is watched by the review gate it runs in; every revision is per record.
+        review.connect()
+        revisions.connect()

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from .dates import PartialDate
+from .history import comment
 from .models import (
     RECORD_TYPES,
     Activity,
@@ -54,6 +55,7 @@ from .models.i18n import (
     Localizable,
     column,
 )
+from .sourcing import published_without_visible_source
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "camo"
 
@@ -122,12 +124,19 @@ class Loader:
         if unknown:
             raise DatasetError(f"Unknown sections: {', '.join(sorted(unknown))}.")
         with transaction.atomic(), reversion.create_revision():
-            reversion.set_comment("Loaded from the CaMo dataset file")
+            reversion.set_comment(comment("loaded"))
             for name, load in sections:
                 for index, spec in enumerate(self.data.get(name) or []):
                     load(spec, f"{name}[{index}]")
             for index, spec in enumerate(self.data.get("articles") or []):
                 self.link_article(spec, f"articles[{index}]")
+            unsourced = published_without_visible_source()
+            if unsourced:
+                raise DatasetError(
+                    "Published records must cite a published source: "
+                    + "; ".join(f"{r._meta.verbose_name} {r}" for r in unsourced[:10])
+                )
+        # One revision per record (revisions.py splits it as it is saved).
         return self.stats
 
     # Sections -------------------------------------------------------------------------------

@@ -20,11 +20,15 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 
-from .models import Citation, Fact, Publishable
+from .models import Citation, Fact, Proposal, Publishable
 
 
-def app_models() -> list[type[models.Model]]:
-    return list(apps.get_app_config("partnership").get_models())
+@functools.cache
+def app_models() -> tuple[type[models.Model], ...]:
+    """The record types of the knowledge base (not the review machinery around them)."""
+    return tuple(
+        model for model in apps.get_app_config("partnership").get_models() if model is not Proposal
+    )
 
 
 @functools.cache

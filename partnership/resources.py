@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime
 from html import escape
 
-import reversion
 from diff_match_patch import diff_match_patch
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -23,16 +22,19 @@ from django.db import models
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.fields import Field
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.resources import Diff, ModelResource
+from import_export.results import Error, Result
 from import_export.widgets import CharWidget, ForeignKeyWidget, Widget
 
 from .dates import PartialDate, PartialDateAccessor, Precision
+from .history import comment
 from .models import (
     Activity,
     Agreement,
@@ -43,13 +45,16 @@ from .models import (
     Participation,
     Person,
     Place,
+    Proposal,
     Publishable,
     Status,
     System,
     Variant,
 )
 from .models.i18n import with_translations
-from .workflow import READER_FACING, TransitionError, can_publish, check_transition
+from .review import ReviewGate
+from .sourcing import SourcingError
+from .workflow import TransitionError, check_transition
 
 FORMATS = [CSV, XLSX]
 
@@ -257,7 +262,9 @@ class RecordResource(ModelResource):
         **kwargs,
     ):
         """Like import-export's, but a row failing validation also rolls back every row (the
-        default keeps the valid rows), and a real import is one revision of the change history."""
+        default keeps the valid rows), and a real import runs in a review gate: one history
+        version per record changed, and rows changing what readers see, by someone who may not
+        publish, kept as proposals for review."""
         if kwargs.get("user") is not None:
             self.user = kwargs["user"]
         options = {
@@ -270,16 +277,21 @@ class RecordResource(ModelResource):
         }
         if dry_run:
             return super().import_data(dataset, **options)
-        with reversion.create_revision(using=self.get_db_connection_name()):
-            if self.user is not None and self.user.is_authenticated:
-                reversion.set_user(self.user)
-            file_name = kwargs.get("file_name")
-            reversion.set_comment(
-                gettext("Imported from %(file)s") % {"file": file_name}
-                if file_name
-                else gettext("Imported from a file")
-            )
-            return super().import_data(dataset, **options)
+        gate = ReviewGate(
+            self.user,
+            route=Proposal.Route.IMPORT,
+            comment=comment("imported", file=kwargs.get("file_name")),
+        )
+        try:
+            with gate:
+                result = super().import_data(dataset, **options)
+        except SourcingError as error:
+            result = Result()
+            result.append_base_error(Error(error))
+            return result
+        # Rows changing what readers see, by someone who may not publish: set aside for review.
+        result.proposals = gate.proposals
+        return result
 
     def get_import_order(self):
         return tuple(name for name in super().get_import_order() if name not in self.lookup_only)
@@ -357,12 +369,9 @@ class RecordResource(ModelResource):
         """Why the importing user may not give this record the status it has now, if so."""
         if not isinstance(instance, Publishable):
             return None
-        model = type(instance)
         stored = instance._import_stored_status if instance.pk else None
-        if stored in READER_FACING and not can_publish(self.user, model):
-            return gettext(
-                "This record is “%(status)s”: only those who may publish can change it."
-            ) % {"status": Status(stored).label}
+        # A row changing a record readers see, by someone who may not publish, becomes a
+        # proposal for review (see import_data); its status stays the reviewer's decision.
         try:
             check_transition(self.user, instance, instance.status, previous=stored or Status.DRAFT)
         except TransitionError as error:
@@ -548,6 +557,29 @@ class ImportExportAdminMixin(ImportExportMixin):
 
     def process_result(self, result, request):
         if not (result.has_errors() or result.has_validation_errors()):
+            proposals = getattr(result, "proposals", [])
+            if proposals:
+                messages.warning(
+                    request,
+                    format_html(
+                        "{} {}",
+                        ngettext(
+                            "%(count)d record readers see is changed by this file: the change "
+                            "awaits review by an Editor, and readers keep the published version "
+                            "until then.",
+                            "%(count)d records readers see are changed by this file: the "
+                            "changes await review by an Editor, and readers keep the published "
+                            "versions until then.",
+                            len(proposals),
+                        )
+                        % {"count": len(proposals)},
+                        format_html_join(
+                            ", ",
+                            '<a href="{}">{}</a>',
+                            ((p.get_absolute_url(), p.object_repr) for p in proposals),
+                        ),
+                    ),
+                )
             return super().process_result(result, request)
         messages.error(request, gettext("Nothing was imported."))
         problems = [

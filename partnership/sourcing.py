@@ -1,10 +1,17 @@
-"""Checks on sourcing: which fact-bearing records cite no source."""
+"""Checks on sourcing: which fact-bearing records cite no source, and the rule that a record
+readers see shows at least one source readers see."""
+
+from __future__ import annotations
+
+import datetime
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Citation, Fact, Source
+from .models import Citation, Fact, Publishable, Source, Status
 
 
 def fact_models() -> list[type[Fact]]:
@@ -35,6 +42,112 @@ def unsourced_records() -> list:
         ).values("object_id")
         missing.extend(model.objects.exclude(pk__in=cited))
     return missing
+
+
+def sourced_facts() -> list[type[Fact]]:
+    """The fact-bearing record types readers see on their own: each must show a source."""
+    return [model for model in fact_models() if issubclass(model, Publishable)]
+
+
+def visible_on(when: datetime.datetime) -> Q:
+    """Sources readers see at `when` (published, and their publish-at time come by then)."""
+    return Q(status=Status.PUBLISHED) & (Q(publish_at__isnull=True) | Q(publish_at__lte=when))
+
+
+def goes_live(record, now: datetime.datetime | None = None) -> datetime.datetime:
+    """When `record`, published, is (or will be) visible to readers."""
+    now = now or timezone.now()
+    return max(now, record.publish_at) if record.publish_at else now
+
+
+def shows_a_source(record, *, citations=None) -> bool:
+    """Whether `record` cites at least one source readers see by the time they see it.
+
+    `citations`, when given, are the (source, ...) pairs to judge instead of the stored ones
+    (a form about to save its citations)."""
+    when = goes_live(record)
+    if citations is not None:
+        return any(
+            source.status == Status.PUBLISHED
+            and (source.publish_at is None or source.publish_at <= when)
+            for source in citations
+        )
+    if record.pk is None:
+        return False
+    return record.citations.filter(source__in=Source.objects.filter(visible_on(when))).exists()
+
+
+def published_without_visible_source(*, records=None) -> list:
+    """Records published (now or scheduled) that show no source readers can see.
+
+    Without `records`, every such record of the database, two queries per record type."""
+    now = timezone.now()
+    if records is not None:
+        return [
+            record
+            for record in records
+            if isinstance(record, Fact)
+            and isinstance(record, Publishable)
+            and record.status == Status.PUBLISHED
+            and not shows_a_source(record)
+        ]
+    missing = []
+    for model in sourced_facts():
+        content_type = ContentType.objects.get_for_model(model)
+        visible = Citation.objects.filter(
+            content_type=content_type,
+            object_id=OuterRef("pk"),
+            source__status=Status.PUBLISHED,
+        ).filter(
+            Q(source__publish_at__isnull=True)
+            | Q(source__publish_at__lte=now)
+            | (Q(source__publish_at__lte=OuterRef("publish_at")))
+        )
+        missing.extend(
+            model.objects.filter(status=Status.PUBLISHED).exclude(Exists(visible)).order_by("pk")
+        )
+    return missing
+
+
+def dependants(source: Source, *, when: datetime.datetime | None = None) -> list:
+    """Published records for which `source` is the only source readers see: they would show
+    none if it were hidden (withdrawn, unpublished, or scheduled for later than `when`)."""
+    by_type: dict[int, set[int]] = {}
+    for content_type_id, object_id in Citation.objects.filter(source=source).values_list(
+        "content_type_id", "object_id"
+    ):
+        by_type.setdefault(content_type_id, set()).add(object_id)
+    found = []
+    for content_type_id, ids in by_type.items():
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        if not (issubclass(model, Fact) and issubclass(model, Publishable)):
+            continue
+        for record in model.objects.filter(pk__in=ids, status=Status.PUBLISHED):
+            others = record.citations.exclude(source=source).filter(
+                source__in=Source.objects.filter(visible_on(goes_live(record)))
+            )
+            if not others.exists():
+                found.append(record)
+    return found
+
+
+class SourcingError(Exception):
+    """A change would leave records readers see without a source readers see."""
+
+    def __init__(self, records):
+        self.records = list(records)
+        names = "; ".join(f"{r._meta.verbose_name} “{r}”" for r in self.records[:10])
+        more = len(self.records) - 10
+        if more > 0:
+            names += " " + _("and %(count)s more") % {"count": more}
+        super().__init__(
+            _(
+                "Readers would see no source for: %(records)s. Each published record must cite "
+                "at least one published source; publish a source for it first, or take it back "
+                "to review."
+            )
+            % {"records": names}
+        )
 
 
 class Bibliography:

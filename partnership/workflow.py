@@ -45,7 +45,7 @@ def can_publish(user, model) -> bool:
 
 def can_edit(user, record) -> bool:
     """Records readers see (published or withdrawn) are edited only by those who may publish."""
-    if record.pk and record.status in READER_FACING:
+    if record.pk and getattr(record, "status", None) in READER_FACING:
         return can_publish(user, type(record))
     return has(user, "change", type(record))
 
@@ -88,28 +88,31 @@ def check_transition(
             )
     if target == Status.WITHDRAWN and not (reason or record.withdrawn_reason).strip():
         raise TransitionError(_("Give the reason for the withdrawal; readers will see it."))
-    if (
-        check_sources
-        and target == Status.PUBLISHED
-        and isinstance(record, Fact)
-        and not (record.pk and record.citations.exists())
-    ):
-        raise TransitionError(_("A record cannot be published without citing a source."))
+    if check_sources and target == Status.PUBLISHED and isinstance(record, Fact):
+        from .sourcing import shows_a_source
+
+        if not shows_a_source(record):
+            raise TransitionError(
+                _(
+                    "A record cannot be published without citing a source that readers see: "
+                    "a published source, published by the time the record is."
+                )
+            )
 
 
 @transaction.atomic
 def transition(record, *, user, to: str, reason: str = "", publish_at=None):
     """Move `record` to status `to` (with a reason when withdrawing), or refuse."""
-    check_transition(user, record, to, reason=reason)
     if publish_at is not None and not can_publish(user, type(record)):
         raise PermissionDenied(_("Only those who may publish can schedule."))
+    if publish_at is not None and to == Status.PUBLISHED:
+        record.publish_at = publish_at  # the sources must be published by then
+    check_transition(user, record, to, reason=reason)
     record.status = to
     if to == Status.WITHDRAWN:
         record.withdrawn_at = timezone.now()
         record.withdrawn_reason = reason or record.withdrawn_reason
     elif to == Status.PUBLISHED:
         record.withdrawn_at = None
-        if publish_at is not None:
-            record.publish_at = publish_at
     record.save()
     return record

@@ -29,6 +29,34 @@ ERRORS = {
 }
 
 
+ACCEPTED_SCHEMA = {
+    "type": "object",
+    "required": ["detail", "proposal"],
+    "properties": {
+        "detail": {"type": "string"},
+        "proposal": {
+            "type": "object",
+            "required": ["id", "state", "record", "review_url"],
+            "properties": {
+                "id": {"type": "integer"},
+                "state": {"type": "string", "enum": ["pending"]},
+                "record": {"type": "string"},
+                "review_url": {"type": "string", "format": "uri"},
+            },
+        },
+    },
+}
+
+ACCEPTED = {
+    "description": (
+        "Accepted for review: the record is published (or withdrawn) and the account may not "
+        "publish it, so the change is kept as a proposal an Editor reviews; readers keep seeing "
+        "the published version meanwhile."
+    ),
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProposalAccepted"}}},
+}
+
+
 def _error(description):
     return {
         "description": description,
@@ -37,11 +65,15 @@ def _error(description):
 
 
 def add_error_responses(result, generator, request, public):
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    schemas["ProposalAccepted"] = ACCEPTED_SCHEMA
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            if method in ("post", "put", "patch"):
+                operation["responses"].setdefault("202", ACCEPTED)
             for status, description in ERRORS.items():
                 operation["responses"].setdefault(status, _error(description))
             operation["responses"].setdefault(

@@ -1,6 +1,5 @@
 """API views: one viewset per public record type, built on the models' visibility querysets."""
 
-import reversion
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db.models import Max, Prefetch
@@ -11,18 +10,15 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.exceptions import NotAcceptable, ValidationError
 from rest_framework.permissions import (
-    SAFE_METHODS,
     AllowAny,
-    BasePermission,
     DjangoModelPermissionsOrAnonReadOnly,
 )
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
-from reversion.views import RevisionMixin
 
-from .. import timeline, workflow
+from .. import history, timeline
 from ..models import (
     RECORD_TYPES,
     Appointment,
@@ -36,13 +32,32 @@ from ..models import (
     Participation,
     Person,
     ProgrammeParticipant,
+    Proposal,
     Source,
     Tag,
     Variant,
 )
 from ..models.i18n import LANGUAGE_CODES
+from ..review import ReviewGate
+from ..sourcing import SourcingError
 from . import filters, serializers
 from .renderers import CSVRenderer, csv_columns
+
+
+def proposal_payload(request, proposal) -> dict:
+    return {
+        "detail": (
+            "Accepted for review: this record is published, and your account may not publish "
+            "it, so the change was kept as a proposal for an Editor. Readers keep seeing the "
+            "published version until it is published."
+        ),
+        "proposal": {
+            "id": proposal.pk,
+            "state": proposal.state,
+            "record": proposal.object_repr,
+            "review_url": request.build_absolute_uri(proposal.get_absolute_url()),
+        },
+    }
 
 
 def citations_for(user):
@@ -114,19 +129,14 @@ class HttpMixin:
         return response
 
 
-class ReaderFacingEdits(BasePermission):
-    """What readers see (published or withdrawn) is changed only by those who may publish."""
+class RecordViewSet(HttpMixin, viewsets.ModelViewSet):
+    """Common behaviour: visibility, citations prefetched, CSV for lists.
 
-    message = "Only those who may publish can change a published or withdrawn record."
+    Every write runs in a review gate: a change to what readers see by someone who may not
+    publish it is kept as a proposal for an Editor (202 Accepted), and readers keep the live
+    record meanwhile."""
 
-    def has_object_permission(self, request, view, obj):
-        return request.method in SAFE_METHODS or workflow.can_edit(request.user, obj)
-
-
-class RecordViewSet(RevisionMixin, HttpMixin, viewsets.ModelViewSet):
-    """Common behaviour: visibility, citations prefetched, CSV for lists."""
-
-    permission_classes = [DjangoModelPermissionsOrAnonReadOnly, ReaderFacingEdits]
+    permission_classes = [DjangoModelPermissionsOrAnonReadOnly]
 
     lookup_field = "slug"
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
@@ -161,16 +171,27 @@ class RecordViewSet(RevisionMixin, HttpMixin, viewsets.ModelViewSet):
         filters_ = set(self.filterset_class.base_filters) if self.filterset_class else set()
         return {*super().allowed_parameters(), *filters_, "search", "ordering", "page", "page_size"}
 
-    def perform_create(self, serializer):
-        reversion.set_user(self.request.user)
-        super().perform_create(serializer)
+    def create(self, request, *args, **kwargs):
+        return self.reviewed(request, "created_api", super().create, *args, **kwargs)
 
-    def perform_update(self, serializer):
-        reversion.set_user(self.request.user)
-        super().perform_update(serializer)
+    def update(self, request, *args, **kwargs):
+        return self.reviewed(request, "changed_api", super().update, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        return self.reviewed(request, "deleted_api", super().destroy, *args, **kwargs)
+
+    def reviewed(self, request, key, write, *args, **kwargs):
+        gate = ReviewGate(request.user, route=Proposal.Route.API, comment=history.comment(key))
+        try:
+            with gate:
+                response = write(request, *args, **kwargs)
+        except SourcingError as error:
+            raise ValidationError({"sources": [str(error)]}) from error
+        if gate.proposals:
+            return Response(proposal_payload(request, gate.proposals[0]), status=202)
+        return response
 
     def perform_destroy(self, instance):
-        reversion.set_user(self.request.user)
         # Deletions go to the admin's log too, so the editor's desk shows who deleted what.
         LogEntry.objects.log_actions(
             self.request.user.pk, [instance], DELETION, "Deleted through the API"

@@ -11,6 +11,7 @@ from .agreements import (
 from .base import Citation, Fact, PublicationQuerySet, Publishable, Source, Status
 from .content import Article, ArticleLink, Event, Quote, Tag
 from .equipment import Delivery, Order, System, Variant, check_deliveries_fit
+from .review import Proposal
 
 # The record types readers reach at /<type>/<slug>/, keyed by the name used in URLs and in the
 # dataset's typed links.
@@ -51,6 +52,7 @@ __all__ = [
     "Place",
     "Programme",
     "ProgrammeParticipant",
+    "Proposal",
     "PublicationQuerySet",
     "Publishable",
     "Quote",

@@ -37,6 +37,8 @@ class Place(Translatable, Timestamped):
     )
 
     class Meta:
+        # A shared reference readers see: changing one in use is reviewed like a record.
+        default_permissions = PUBLISH_PERMISSIONS
         ordering = ["name"]
         verbose_name = _("place")
         verbose_name_plural = _("places")

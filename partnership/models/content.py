@@ -27,6 +27,8 @@ class Tag(Translatable, Timestamped):
     name_nl, name_en = translations(name)
 
     class Meta:
+        # A shared reference readers see: changing one in use is reviewed like a record.
+        default_permissions = PUBLISH_PERMISSIONS
         ordering = ["name"]
         verbose_name = _("tag")
         verbose_name_plural = _("tags")
