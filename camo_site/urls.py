@@ -33,6 +33,7 @@ handler404 = "partnership.views.page_not_found"
 handler500 = "partnership.views.server_error"
 
 urlpatterns = [
+    path("admin/", include("partnership.admin.urls")),  # curation pages that are not a model's
     path("admin/", admin.site.urls),
     path("api/v1/", include("partnership.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
