@@ -228,3 +228,27 @@ class TestWhoMayUnlock:
         assert f'href="{LOCKED_ACCOUNTS}"' in page and "1 locked now" in page
         editor = member(django_user_model, "Editor")
         assert LOCKED_ACCOUNTS not in signed_in(browser(), editor).get(home).content.decode()
+
+
+class TestWarning:
+    def test_no_warning_for_the_first_two_failures(self, curator):
+        client = browser()
+        for _ in range(2):
+            page = fail_sign_in(client, curator.username).content.decode()
+            assert "Please enter the correct username and password" in page
+            assert "lockout-warning" not in page
+
+    def test_from_the_third_failure_the_page_counts_the_attempts_left(self, curator):
+        client = browser()
+        fail_sign_in(client, curator.username, 2)
+        page = fail_sign_in(client, curator.username).content.decode()
+        assert "2 attempts left before this account is locked for an hour." in page
+        page = fail_sign_in(client, curator.username).content.decode()
+        assert "1 attempt left before this account is locked for an hour." in page
+
+    def test_the_warning_follows_the_settings(self, curator, settings):
+        settings.AXES_FAILURE_LIMIT = 10
+        settings.AXES_COOLOFF_TIME = 0.5
+        client = browser()
+        page = fail_sign_in(client, curator.username, 3).content.decode()
+        assert "7 attempts left before this account is locked for 30 minutes." in page
