@@ -102,6 +102,8 @@ AXES_COOLOFF_TIME = float(os.environ.get("DJANGO_LOGIN_COOLOFF_HOURS", "1"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# Renders that template in the admin's look, saying when the account unlocks.
+AXES_LOCKOUT_CALLABLE = "partnership.admin.accounts.locked_out"
 
 
 ROOT_URLCONF = "camo_site.urls"

@@ -252,3 +252,35 @@ class TestWarning:
         client = browser()
         page = fail_sign_in(client, curator.username, 3).content.decode()
         assert "7 attempts left before this account is locked for 30 minutes." in page
+
+
+class TestLockedPage:
+    def test_the_locked_page_is_in_the_admins_look(self, curator):
+        response = fail_sign_in(browser(), curator.username, settings.AXES_FAILURE_LIMIT)
+        page = response.content.decode()
+        assert response.status_code == 429
+        assert "CaMo — curation" in page  # the admin's header, not "Django administration"
+        assert "Django administration" not in page
+        assert "admin/css/base.css" in page
+        assert "<h1>Too many failed sign-in attempts</h1>" in page
+
+    def test_it_says_when_it_unlocks_who_can_unlock_it_and_links_back(self, curator):
+        when = timezone.make_aware(datetime.datetime(2030, 3, 4, 10, 0))
+        with time_machine.travel(when, tick=False):
+            page = fail_sign_in(
+                browser(), curator.username, settings.AXES_FAILURE_LIMIT
+            ).content.decode()
+        assert "March 4, 2030, 11 a.m." in page
+        assert "an Administrator can unlock it" in page
+        assert f'href="{LOGIN}?next=%2Fadmin%2F"' in page
+
+    def test_an_unsafe_next_is_not_linked(self, curator):
+        client = browser()
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            response = client.post(
+                LOGIN,
+                {"username": curator.username, "password": "wrong", "next": "https://evil.test/"},
+            )
+        page = response.content.decode()
+        assert "evil.test" not in page
+        assert f'href="{LOGIN}"' in page
