@@ -29,6 +29,7 @@ api_docs = csp_override(
 )(SpectacularSwaggerSplitView.as_view(url_name="schema"))
 
 handler400 = "partnership.views.bad_request"
+handler403 = "partnership.views.errors.permission_denied"
 handler404 = "partnership.views.page_not_found"
 handler500 = "partnership.views.server_error"
 
