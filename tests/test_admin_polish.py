@@ -6,8 +6,9 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory
 from django.urls import reverse
+from rest_framework.test import APIClient
 
-from partnership.models import Order
+from partnership.models import Order, Source, Status
 from partnership.views.errors import permission_denied
 from tests import factories
 
@@ -69,3 +70,88 @@ class TestPermissionDenied:
         response = permission_denied(request, PermissionDenied("no"))
         assert response.status_code == 403
         assert ADMIN_HEADER not in response.content.decode()
+
+
+class TestDuplicateSourceURL:
+    URL = "https://example.org/camo-press-release"
+
+    def form_data(self, **overrides):
+        return {
+            "slug": f"source-{factories.n()}",
+            "title": "Another title",
+            "publisher": "Publisher",
+            "url": self.URL,
+            "language": "fr",
+            "kind": Source.Kind.NEWS,
+            "status": Status.DRAFT,
+            "published_on_precision": 4,
+        } | overrides
+
+    def test_the_admin_names_and_links_the_source_that_has_the_url(self, client, django_user_model):
+        existing = factories.source(url=self.URL, title="Le CaMo en marche")
+        as_role(client, django_user_model, "Editor")
+        response = client.post(reverse("admin:partnership_source_add"), self.form_data())
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "source_url_unique" not in page
+        link = reverse("admin:partnership_source_change", args=[existing.pk])
+        assert f'A source with this URL already exists: <a href="{link}">Le CaMo en marche</a>' in (
+            page
+        )
+        assert Source.objects.filter(url=self.URL).count() == 1
+
+    def test_changing_a_source_to_another_ones_url_is_refused_too(self, client, django_user_model):
+        factories.source(url=self.URL, title="Le CaMo en marche")
+        source = factories.source(status=Status.DRAFT)
+        as_role(client, django_user_model, "Editor")
+        response = client.post(
+            reverse("admin:partnership_source_change", args=[source.pk]),
+            self.form_data(slug=source.slug, loaded_at=source.updated_at.isoformat()),
+        )
+        assert "A source with this URL already exists" in response.content.decode()
+        source.refresh_from_db()
+        assert source.url != self.URL
+
+    def test_a_source_keeps_its_own_url_and_sources_without_url_are_many(
+        self, client, django_user_model
+    ):
+        source = factories.source(url=self.URL, status=Status.DRAFT)
+        factories.source(url="")
+        as_role(client, django_user_model, "Editor")
+        response = client.post(
+            reverse("admin:partnership_source_change", args=[source.pk]),
+            self.form_data(
+                slug=source.slug, title="Retitled", loaded_at=source.updated_at.isoformat()
+            ),
+        )
+        assert response.status_code == 302
+        response = client.post(reverse("admin:partnership_source_add"), self.form_data(url=""))
+        assert response.status_code == 302
+        assert Source.objects.filter(url="").count() >= 2
+
+    @pytest.fixture
+    def api(self, django_user_model):
+        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_authenticate(member(django_user_model, "Editor"))
+        return client
+
+    def test_the_api_answers_400_naming_the_existing_sources_slug(self, api):
+        existing = factories.source(url=self.URL)
+        payload = {"slug": "a-copy", "title": "A copy", "url": self.URL}
+        response = api.post("/api/v1/sources/", payload, format="json")
+        assert response.status_code == 400
+        assert response.json()["error"]["fields"]["url"] == [
+            f"A source with this URL already exists: {existing.slug}."
+        ]
+
+    @pytest.mark.parametrize("method", ["put", "patch"])
+    def test_the_api_refuses_it_on_update_too(self, api, method):
+        existing = factories.source(url=self.URL)
+        source = factories.source(status=Status.DRAFT)
+        payload = {"slug": source.slug, "title": source.title, "url": self.URL}
+        response = getattr(api, method)(f"/api/v1/sources/{source.slug}/", payload, format="json")
+        assert response.status_code == 400
+        assert existing.slug in response.json()["error"]["fields"]["url"][0]
+        payload["url"] = source.url
+        response = getattr(api, method)(f"/api/v1/sources/{source.slug}/", payload, format="json")
+        assert response.status_code == 200

@@ -47,6 +47,7 @@ from .base import (
     PublishableFactAdmin,
     RecordAdmin,
 )
+from .sources import SourceForm
 
 # Before the admin classes: VersionAdmin would otherwise register models on its own terms.
 register_models()
@@ -54,6 +55,7 @@ register_models()
 
 @admin.register(Source)
 class SourceAdmin(PublishableAdmin):
+    form = SourceForm
     list_display = ["title", "publisher", "published", "language", "kind", "status"]
     list_filter = ["kind", "language", "url_incomplete"]
     search_fields = ["title", "publisher", "url", "slug"]

@@ -5,6 +5,7 @@ import copy
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse as django_reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -357,6 +358,22 @@ class SourceSerializer(RecordSerializer):
             "retrieved_on",
             "notes",
         ]
+        # DRF's own unique check would answer before validate_url, without naming the source.
+        extra_kwargs = {"url": {"validators": []}}
+
+    def validate_url(self, value):
+        """A URL another source already has: name that source (the database constraint would
+        only give its own name)."""
+        if value:
+            others = Source.objects.filter(url=value)
+            if self.instance is not None:
+                others = others.exclude(pk=self.instance.pk)
+            existing = others.values_list("slug", flat=True).first()
+            if existing is not None:
+                raise serializers.ValidationError(
+                    _("A source with this URL already exists: %(slug)s.") % {"slug": existing}
+                )
+        return value
 
 
 class OrganizationSerializer(FactRecordSerializer):
