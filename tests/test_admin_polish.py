@@ -1,14 +1,19 @@
 """Small admin fixes curators met in a browser: the styled 403, duplicate source URLs,
 "Scheduled for" in lists, breadcrumbs in their bar, and the citations inline's width."""
 
+import datetime
+
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from partnership.models import Order, Source, Status
+from partnership.models import Order, Publishable, Source, Status, System
 from partnership.views.errors import permission_denied
 from tests import factories
 
@@ -155,3 +160,76 @@ class TestDuplicateSourceURL:
         payload["url"] = source.url
         response = getattr(api, method)(f"/api/v1/sources/{source.slug}/", payload, format="json")
         assert response.status_code == 200
+
+
+PUBLISHABLE_ADMINS = sorted(
+    (model for model in admin.site._registry if issubclass(model, Publishable)),
+    key=lambda model: model._meta.model_name,
+)
+LATER = datetime.datetime(2031, 6, 1, 8, 0, tzinfo=datetime.UTC)  # 10:00 in Paris
+
+
+def changelist(model):
+    return reverse(f"admin:partnership_{model._meta.model_name}_changelist")
+
+
+def status_column(response):
+    """The changelist's rows as {record: text of its status column}."""
+    cl = response.context["cl"]
+    names = [getattr(column, "__name__", column) for column in cl.list_display]
+    assert "status" not in names, "the raw status column is back"
+    return names.index("publication_status")
+
+
+class TestScheduledInLists:
+    @pytest.mark.parametrize("model", PUBLISHABLE_ADMINS, ids=lambda m: m._meta.model_name)
+    def test_every_publishable_list_shows_scheduled_records_as_such(self, model, admin_client):
+        scheduled = factories.make(model, status=Status.PUBLISHED, publish_at=LATER)
+        live = factories.make(model, status=Status.PUBLISHED)
+        response = admin_client.get(f"{changelist(model)}?id__in={scheduled.pk},{live.pk}")
+        status_column(response)
+        page = response.content.decode()
+        assert "Scheduled for June 1, 2031, 10 a.m." in page
+        assert page.count('<td class="field-publication_status">Published</td>') == 1
+
+    def test_the_date_follows_the_admins_language(self, client, admin_user):
+        client = type(client)(HTTP_ACCEPT_LANGUAGE="nl")
+        client.force_login(admin_user)
+        record = factories.make(System, status=Status.PUBLISHED, publish_at=LATER)
+        page = client.get(f"{changelist(System)}?id__in={record.pk}").content.decode()
+        assert "1 juni 2031 10:00" in page
+
+    def test_a_publish_at_time_gone_by_is_just_published(self, admin_client):
+        past = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+        record = factories.make(System, status=Status.PUBLISHED, publish_at=past)
+        page = admin_client.get(f"{changelist(System)}?id__in={record.pk}").content.decode()
+        assert '<td class="field-publication_status">Published</td>' in page
+        assert "Scheduled for 20" not in page
+
+    def test_the_column_still_sorts_by_status(self, admin_client):
+        rows = [
+            factories.make(System, status=status)
+            for status in (Status.REVIEW, Status.DRAFT, Status.PUBLISHED)
+        ]
+        ids = ",".join(str(row.pk) for row in rows)
+        response = admin_client.get(f"{changelist(System)}?id__in={ids}")
+        index = status_column(response)
+        assert "sortable column-publication_status" in response.content.decode()
+        response = admin_client.get(f"{changelist(System)}?id__in={ids}&o={index}")
+        assert [row.status for row in response.context["cl"].result_list] == sorted(
+            row.status for row in rows
+        )
+
+    def test_queries_do_not_grow_with_scheduled_rows(self, admin_client):
+        def count(rows):
+            path = f"{changelist(System)}?id__in={','.join(str(row.pk) for row in rows)}"
+            with CaptureQueriesContext(connection) as queries:
+                assert admin_client.get(path).status_code == 200
+            return len(queries)
+
+        rows = [factories.make(System, status=Status.PUBLISHED, publish_at=LATER) for _ in range(2)]
+        few = count(rows)
+        rows += [
+            factories.make(System, status=Status.PUBLISHED, publish_at=LATER) for _ in range(3)
+        ]
+        assert count(rows) == few

@@ -42,6 +42,7 @@ from ..workflow import (
     stored_status,
     transition,
 )
+from .display import with_publication_status
 
 
 class KnownLabelAutocompleteSelect(AutocompleteSelect):
@@ -485,6 +486,9 @@ class PublishableAdmin(RecordAdmin):
 
     def get_list_filter(self, request):
         return ["status", ScheduledFilter, *super().get_list_filter(request)]
+
+    def get_list_display(self, request):
+        return with_publication_status(super().get_list_display(request))
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and not can_edit(request.user, obj):
