@@ -22,11 +22,17 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from . import records
 from .models import Proposal, Publishable, Source, Status
-from .sourcing import SourcingError, dependants, published_without_visible_source
+from .sourcing import (
+    SourcingError,
+    dependants,
+    published_without_visible_source,
+    visible_on,
+)
 from .states import (
     ApplyError,
     Delta,
@@ -70,6 +76,45 @@ def reader_facing(model, state: RecordState | None) -> bool:
     if issubclass(model, Publishable):
         return state.fields.get("status") in READER_FACING
     return not str(state.pk).startswith("new-") and in_use(model, state.pk)
+
+
+def reader_facing_now(model, pk, *, obj=None) -> bool:
+    """Whether readers see the stored record `model` #`pk` (one query at most; none when
+    `obj`, the stored record, is given)."""
+    if issubclass(model, Publishable):
+        status = (
+            obj.status
+            if obj is not None
+            else model._base_manager.filter(pk=pk).values_list("status", flat=True).first()
+        )
+        return status in READER_FACING
+    return in_use(model, pk)
+
+
+def source_visible(state: RecordState | None) -> bool:
+    if state is None:
+        return False
+    publish_at = parse_datetime(state.fields.get("publish_at") or "")
+    return state.fields.get("status") == Status.PUBLISHED and (
+        publish_at is None or publish_at <= timezone.now()
+    )
+
+
+def shows_source(state: RecordState) -> bool:
+    """Whether the record in `state` cites a source readers see (now, or when it goes live)."""
+    content_type = str(ContentType.objects.get_for_model(state.model).pk)
+    sources = [
+        fields["source"]
+        for key, fields in state.rows.items()
+        if key[0] == "partnership.citation"
+        and str(fields.get("content_type")) == content_type
+        and str(fields.get("object_id")) == state.pk
+    ]
+    if not sources:
+        return False
+    publish_at = parse_datetime(state.fields.get("publish_at") or "")
+    when = max(timezone.now(), publish_at) if publish_at else timezone.now()
+    return Source.objects.filter(visible_on(when), pk__in=sources).exists()
 
 
 def needs_review(user, model, before: RecordState | None, after: RecordState | None) -> bool:
@@ -215,20 +260,37 @@ class ReviewGate:
         return needs_review(self.user, change.model, change.before, change.after)
 
     def check_sources(self, changes: list[RecordChange]) -> None:
-        """No published record may be left showing no source readers see."""
-        candidates = []
+        """No write may leave a published record showing no source readers see: neither by
+        publishing it without one, nor by taking away its last one (a citation removed, a source
+        withdrawn). A record already without one (listed on the desk for repair) may still be
+        edited."""
+        candidates, hidden_sources = [], False
         for change in changes:
             if change.after is None:
                 continue
             model = change.model
             if model is Source:
                 source = Source.objects.get(pk=change.key[1])
-                candidates += dependants(source)
+                if source_visible(change.before) and not source_visible(change.after):
+                    hidden_sources = True
+                    candidates += dependants(source)
             else:
                 candidates.append(model._base_manager.get(pk=change.key[1]))
-        missing = published_without_visible_source(records=candidates)
+        missing = [
+            record
+            for record in published_without_visible_source(records=candidates)
+            if hidden_sources or self.worsened(record)
+        ]
         if missing:
             raise SourcingError(dict.fromkeys(missing))
+
+    def worsened(self, record) -> bool:
+        """Whether `record`, now published without a visible source, showed one (or was not
+        published) before this write."""
+        before = self.before.get(key_of(record))
+        if before is None or before.fields.get("status") != Status.PUBLISHED:
+            return True
+        return shows_source(before)
 
     # Setting aside ----------------------------------------------------------------------------
 
@@ -405,11 +467,12 @@ def live_state(proposal: Proposal) -> RecordState | None:
     return RecordState.live(proposal.record_model, proposal.object_id)
 
 
-def pending_conflicts(proposal: Proposal):
+def pending_conflicts(proposal: Proposal, live: RecordState | None = None):
+    """Live values changed since the proposal was made that publishing it would overwrite."""
     return conflicts(
         RecordState.from_json(proposal.base),
         RecordState.from_json(proposal.proposed),
-        live_state(proposal),
+        live if live is not None else live_state(proposal),
     )
 
 

@@ -122,3 +122,32 @@ def versions_of(model, pk):
         .select_related("revision__user")
         .order_by("revision__date_created", "pk")
     )
+
+
+def record_history(model, pk) -> list[dict]:
+    """The versions of a record, oldest first, each with what changed since the one before: its
+    own fields and its rows (two queries, whatever the number of versions)."""
+    from .comparison import compare
+    from .states import RecordState, owned
+
+    versions = list(versions_of(model, pk))
+    rows_by_revision: dict[int, dict] = defaultdict(dict)
+    for data, revision_id in Version.objects.filter(
+        revision__in=[version.revision_id for version in versions]
+    ).values_list("serialized_data", "revision_id"):
+        row = json.loads(data)[0]
+        rows_by_revision[revision_id][(row["model"], str(row["pk"]))] = row["fields"]
+    root = (label(model), str(pk))
+    entries, previous = [], None
+    for version in versions:
+        state = RecordState(root=root, rows=owned(root, rows_by_revision[version.revision_id]))
+        entries.append(
+            {
+                "version": version,
+                "revision": version.revision,
+                "diff": compare(previous, state) if previous is not None else None,
+                "created": previous is None,
+            }
+        )
+        previous = state
+    return entries

@@ -277,26 +277,20 @@ def write(key: Key, changes: dict, *, new: bool, remap: dict[Key, Key]):
     model = model_of(key)
     changes = resolve(model, changes, remap)
     stored = None if new else model._base_manager.filter(pk=key[1]).first()
+    data = {"model": key[0], "fields": changes}
+    if not new:
+        data["pk"] = key[1]
+    deserialized = next(serializers.deserialize("python", [data], ignorenonexistent=True))
+    m2m = deserialized.m2m_data or {}
     if stored is None:
-        data = {"model": key[0], "fields": changes}
-        if not new:
-            data["pk"] = key[1]
-        deserialized = next(serializers.deserialize("python", [data], ignorenonexistent=True))
         obj = deserialized.object
-        m2m = deserialized.m2m_data or {}
     else:
-        current = serialize([stored])[key]
-        deserialized = next(
-            serializers.deserialize(
-                "python",
-                [{"model": key[0], "pk": key[1], "fields": current | changes}],
-                ignorenonexistent=True,
-            )
-        )
-        obj = deserialized.object
-        obj._state.adding = False
-        obj._state.db = stored._state.db
-        m2m = {name: ids for name, ids in (deserialized.m2m_data or {}).items() if name in changes}
+        # Only the changed values: the others stay exactly as stored.
+        obj = stored
+        for name in changes:
+            field_ = model._meta.get_field(name)
+            if not field_.many_to_many:
+                setattr(obj, field_.attname, getattr(deserialized.object, field_.attname))
     missing = missing_references(obj)
     if missing:
         raise ApplyError(missing)

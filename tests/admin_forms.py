@@ -39,6 +39,7 @@ class _FormFields(HTMLParser):
                 self.data.append((name, attrs.get("value", "")))
         elif tag == "select" and name and "disabled" not in attrs:
             self.select, self.options = name, []
+            self.multiple = "multiple" in attrs
         elif tag == "option" and self.select:
             self.option = attrs
             self.options.append(attrs)
@@ -54,6 +55,8 @@ class _FormFields(HTMLParser):
             self.depth = 0
         elif tag == "select" and self.select:
             chosen = [o for o in self.options if "selected" in o]
+            if not chosen and self.options and not self.multiple:
+                chosen = self.options[:1]  # what a browser sends when none is selected
             for option in chosen:
                 self.data.append((self.select, option.get("value", "")))
             self.select = None
@@ -96,7 +99,24 @@ def add_inline_row(data: dict, prefix: str, row: dict) -> dict:
     """`data` with one more row in the inline formset `prefix`."""
     total = int(data[f"{prefix}-TOTAL_FORMS"])
     data = dict(data)
+    # The page's blank row (prefix __prefix__) holds each field's default, as a browser's
+    # "Add another" copies it.
+    template = f"{prefix}-__prefix__-"
+    for name, value in list(data.items()):
+        if name.startswith(template):
+            data[f"{prefix}-{total}-{name.removeprefix(template)}"] = value
     for name, value in row.items():
         data[f"{prefix}-{total}-{name}"] = value
     data[f"{prefix}-TOTAL_FORMS"] = str(total + 1)
     return data
+
+
+def form_errors(response) -> str:
+    """The errors an admin form page shows, for an assertion's message."""
+    context = getattr(response, "context", None)
+    if not context or "adminform" not in context:
+        return f"status {response.status_code}"
+    problems = [str(context["adminform"].form.errors)]
+    for inline in context.get("inline_admin_formsets", []):
+        problems += [str(inline.formset.errors), str(inline.formset.non_form_errors())]
+    return " ".join(p for p in problems if p and p != "[]")

@@ -25,6 +25,7 @@ from partnership.models import (
     Place,
     Programme,
     ProgrammeParticipant,
+    Proposal,
     Quote,
     Source,
     Status,
@@ -229,6 +230,27 @@ def citation(**kwargs):
     return cite(kwargs.pop("record", None) or organization(), **kwargs)
 
 
+def proposal(**kwargs):
+    """A pending proposed change to a published system (its role changed)."""
+    from partnership.states import RecordState
+
+    record = kwargs.pop("record", None) or system()
+    proposed = RecordState.live(type(record), record.pk)
+    base = proposed.to_json()
+    proposed.rows[proposed.root] = proposed.fields | {"role": f"Proposed role {n()}"}
+    return Proposal.objects.create(
+        **{
+            "content_type": ContentType.objects.get_for_model(type(record)),
+            "object_id": record.pk,
+            "object_repr": str(record),
+            "route": Proposal.Route.FORM,
+            "base": base,
+            "proposed": proposed.to_json(),
+        }
+        | kwargs
+    )
+
+
 FACTORIES = {
     Activity: activity,
     Agreement: agreement,
@@ -248,6 +270,7 @@ FACTORIES = {
     Place: place,
     Programme: programme,
     ProgrammeParticipant: programme_participant,
+    Proposal: proposal,
     Quote: quote,
     Source: source,
     System: system,

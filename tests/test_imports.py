@@ -421,5 +421,8 @@ def test_publishing_through_an_import_needs_a_cited_source(client_en):
     result = response.context["result"]
     assert [row.number for row in result.invalid_rows] == [2]
     assert result.invalid_rows[0].field_specific_errors == {
-        "status": ["A record cannot be published without citing a source."]
+        "status": [
+            "A record cannot be published without citing a source that readers see: a "
+            "published source, published by the time the record is."
+        ]
     }

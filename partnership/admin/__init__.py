@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from ..models import (
@@ -23,6 +24,7 @@ from ..models import (
     Place,
     Programme,
     ProgrammeParticipant,
+    Proposal,
     Quote,
     Source,
     System,
@@ -47,10 +49,14 @@ from .base import (
     PublishableFactAdmin,
     RecordAdmin,
 )
+from .links import ArticleLinkFormSet, RecordLinkAdminMixin, record_autocomplete
+from .proposals import ProposalAdmin
 from .sources import SourceForm
 
 # Before the admin classes: VersionAdmin would otherwise register models on its own terms.
 register_models()
+
+admin.site.register(Proposal, ProposalAdmin)
 
 
 @admin.register(Source)
@@ -64,12 +70,13 @@ class SourceAdmin(PublishableAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(EfficientFormMixin, admin.ModelAdmin):
+class CitationAdmin(RecordAdmin):
     list_display = ["__str__", "content_type", "record", "field", "locator"]
     list_filter = ["content_type"]
     list_select_related = ["source", "content_type"]
     search_fields = ["source__title", "source__publisher", "field", "claimed_value", "excerpt"]
     autocomplete_fields = ["source"]
+    readonly_fields = []
 
     def get_queryset(self, request):
         return (
@@ -378,20 +385,12 @@ class TagAdmin(RecordAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class ArticleLinkInline(EfficientInline):
+class ArticleLinkInline(RecordLinkAdminMixin, EfficientInline):
     model = ArticleLink
-    fields = ["kind", "content_type", "object_id"]
+    formset = ArticleLinkFormSet
+    template = "admin/partnership/articlelink/tabular.html"
+    fields = ["kind", "record"]
     show_change_link = False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("target")
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name == "content_type":
-            # One query for every row's select, instead of one per row.
-            formfield.choices = list(formfield.choices)
-        return formfield
 
 
 @admin.register(Article)
@@ -406,15 +405,24 @@ class ArticleAdmin(PublishableFactAdmin):
 
 
 @admin.register(ArticleLink)
-class ArticleLinkAdmin(EfficientFormMixin, admin.ModelAdmin):
+class ArticleLinkAdmin(RecordLinkAdminMixin, EfficientFormMixin, admin.ModelAdmin):
     list_display = ["__str__", "article", "kind", "content_type"]
-    list_filter = ["kind", "content_type"]
+    list_filter = ["kind", ("content_type", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["article", "content_type"]
     search_fields = ["article__title"]
     autocomplete_fields = ["article"]
+    fields = ["article", "kind", "record"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("target")
+
+    def get_urls(self):
+        records = path(
+            "records/",
+            self.admin_site.admin_view(record_autocomplete),
+            name="partnership_articlelink_records",
+        )
+        return [records, *super().get_urls()]
 
 
 @admin.register(Event)

@@ -9,20 +9,20 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.contrib.contenttypes.forms import BaseGenericInlineFormSet
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from reversion import create_revision, set_comment, set_user
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from ..history import field_changes
-from ..models import Citation, Status
+from .. import records
+from ..history import comment, describe_changes, keep_untranslated, version_fields
+from ..models import Citation, Proposal, Source, Status
 from ..models.i18n import (
     LANGUAGE_NAMES,
     REFERENCE_LANGUAGE,
@@ -33,6 +33,8 @@ from ..models.i18n import (
     translation_columns,
     with_translations,
 )
+from ..review import ReviewGate
+from ..sourcing import SourcingError, dependants, shows_a_source, visible_on
 from ..workflow import (
     TransitionError,
     allowed_statuses,
@@ -43,6 +45,7 @@ from ..workflow import (
     transition,
 )
 from .display import with_publication_status
+from .review import ReviewedAdminMixin
 
 
 class KnownLabelAutocompleteSelect(AutocompleteSelect):
@@ -107,6 +110,17 @@ class EfficientFormMixin:
         return queryset
 
 
+class ChildRowsMixin:
+    """Child rows and citations are part of their record: whoever may change the record may
+    remove one of them (a change reviewed like any other when readers see the record)."""
+
+    def has_delete_permission(self, request, obj=None):
+        if super().has_delete_permission(request, obj):
+            return True
+        owned = self.model is Citation or records.parent_field(self.model) is not None
+        return owned and self.has_change_permission(request, obj)
+
+
 class CitationFormSet(BaseGenericInlineFormSet):
     """A record about to be published must keep at least one citation."""
 
@@ -115,20 +129,26 @@ class CitationFormSet(BaseGenericInlineFormSet):
         if any(self.errors) or getattr(self.instance, "status", None) != Status.PUBLISHED:
             return
         kept = [
-            form
+            form.cleaned_data["source"]
             for form in self.forms
             if form.cleaned_data.get("source") and not form.cleaned_data.get("DELETE")
         ]
-        if not kept:
-            raise ValidationError(_("A published record must cite at least one source."))
+        if not shows_a_source(self.instance, citations=kept):
+            raise ValidationError(
+                _(
+                    "A published record must cite at least one source that readers see: a "
+                    "published source, published by the time the record is."
+                )
+            )
 
 
-class CitationInline(EfficientFormMixin, GenericTabularInline):
+class CitationInline(ChildRowsMixin, EfficientFormMixin, GenericTabularInline):
     model = Citation
     formset = CitationFormSet
     extra = 1
     autocomplete_fields = ["source"]
     fields = ["source", "field", "claimed_value", "locator", "excerpt"]
+    classes = ["citations"]  # static/css/admin.css fits its columns to the form's width
     verbose_name = _("source cited")
     verbose_name_plural = _("sources cited")
 
@@ -138,7 +158,7 @@ class CitationInline(EfficientFormMixin, GenericTabularInline):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-class EfficientInline(EfficientFormMixin, admin.TabularInline):
+class EfficientInline(ChildRowsMixin, EfficientFormMixin, admin.TabularInline):
     extra = 0
     show_change_link = True
 
@@ -172,8 +192,9 @@ class ConcurrencyForm(KnownLabelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound:
-            self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
+        stamp = getattr(self.instance, "updated_at", None)
+        if self.instance.pk and not self.is_bound and stamp is not None:
+            self.fields["loaded_at"].initial = stamp.isoformat()
         self.label_translations()
 
     def label_translations(self):
@@ -221,11 +242,11 @@ class ConcurrencyForm(KnownLabelForm):
             else _("someone else")
         )
         changed = (
-            field_changes(type(self.instance), opened.field_dict, latest.field_dict)
+            describe_changes(type(self.instance), version_fields(opened), version_fields(latest))
             if latest is not None and opened is not None
             else []
         )
-        details = "; ".join(f"{c['field']}: {c['before']} → {c['after']}" for c in changed)
+        details = "; ".join(f"{c.field}: {c.before} → {c.after}" for c in changed)
         message = _(
             "%(who)s changed this record after you opened it; your changes were not saved."
         ) % {"who": who}
@@ -239,11 +260,23 @@ class WorkflowForm(ConcurrencyForm):
     included); scheduling is reserved to those who may publish."""
 
     workflow_user = None
+    # Set by the admin view: the status readers see now (a revert, a recovery or a proposal put
+    # another one in the form), and whether saving makes a proposal for review.
+    live_status = None
+    proposal_mode = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # From the database: a revert or a recovered deletion carries the old status in memory.
-        self.previous_status = stored_status(self.instance)
+        self.previous_status = self.live_status or stored_status(self.instance)
+        if self.proposal_mode:
+            # A proposal changes the record's content; its status is the reviewer's decision.
+            for name in ("status", "publish_at"):
+                if name in self.fields:
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = _(
+                        "Your change will be reviewed by an Editor, who decides on publication."
+                    )
+            return
         if "status" in self.fields:
             allowed = allowed_statuses(
                 self.workflow_user, self.instance, current=self.previous_status
@@ -256,7 +289,11 @@ class WorkflowForm(ConcurrencyForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.proposal_mode:
+            return cleaned
         status = cleaned.get("status") or self.previous_status
+        if isinstance(self.instance, Source):
+            self.check_dependants(cleaned, status)
         try:
             check_transition(
                 self.workflow_user,
@@ -271,7 +308,45 @@ class WorkflowForm(ConcurrencyForm):
         return cleaned
 
 
-class RecordAdmin(EfficientFormMixin, VersionAdmin):
+    def check_dependants(self, cleaned, status) -> None:
+        """A source readers see may not be hidden while it is the only source readers see of a
+        published record: name those records."""
+        source = self.instance
+        if source.pk is None or not Source.objects.filter(visible_on(timezone.now()), pk=source.pk):
+            return
+        publish_at = cleaned.get("publish_at", source.publish_at)
+        if status == Status.PUBLISHED and (publish_at is None or publish_at <= timezone.now()):
+            return
+        records = dependants(source)
+        if records:
+            links = format_html_join(
+                ", ",
+                '<a href="{}">{}</a>',
+                (
+                    (
+                        reverse(
+                            f"admin:{r._meta.app_label}_{r._meta.model_name}_change", args=[r.pk]
+                        ),
+                        r,
+                    )
+                    for r in records
+                ),
+            )
+            self.add_error(
+                "status" if "status" in self.fields else None,
+                format_html(
+                    "{} {}",
+                    _(
+                        "Readers would see no source for these published records, which cite "
+                        "no other published source: cite another published source first, or "
+                        "take them back to review."
+                    ),
+                    links,
+                ),
+            )
+
+
+class RecordAdmin(ReviewedAdminMixin, EfficientFormMixin, VersionAdmin):
     """Every admin: change history with field diffs, revert and recovery of deleted records
     (django-reversion), and protection against overwriting someone else's change."""
 
@@ -323,7 +398,9 @@ class RecordAdmin(EfficientFormMixin, VersionAdmin):
     )
     def confirm_translations(self, request, queryset):
         confirmed = 0
-        with transaction.atomic():
+        with ReviewGate(
+            request.user, route=Proposal.Route.ACTION, comment=comment("translations_confirmed")
+        ):
             # The list's queryset may be annotated (GROUP BY), which cannot be locked.
             selected = queryset.values_list("pk", flat=True)
             for obj in self.model._default_manager.filter(
@@ -345,6 +422,12 @@ class RecordAdmin(EfficientFormMixin, VersionAdmin):
             messages.SUCCESS,
         )
 
+    def log_addition(self, request, obj, message):
+        return keep_untranslated(super().log_addition(request, obj, message))
+
+    def log_change(self, request, obj, message):
+        return keep_untranslated(super().log_change(request, obj, message))
+
     def history_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))
         if obj is None or not self.has_view_or_change_permission(request, obj):
@@ -365,11 +448,11 @@ class RecordAdmin(EfficientFormMixin, VersionAdmin):
                         f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_revision",
                         args=(quote(version.object_id), version.id),
                     ),
-                    "changes": field_changes(self.model, previous, version.field_dict),
+                    "changes": describe_changes(self.model, previous, version_fields(version)),
                     "created": previous is None,
                 }
             )
-            previous = version.field_dict
+            previous = version_fields(version)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Change history: %s") % obj,
@@ -388,7 +471,9 @@ class RecordAdmin(EfficientFormMixin, VersionAdmin):
         if self.fieldsets:
             return super().get_fieldsets(request, obj)
         fields = self.get_fields(request, obj)
-        translated = self.model.translated_fields()
+        translated = (
+            self.model.translated_fields() if issubclass(self.model, Localizable) else ()
+        )
         copies = {copy for name in translated for copy in translation_columns(name)}
         grouped = {name for names in GROUPS.values() for name in names}
         main = []
@@ -482,18 +567,21 @@ class PublishableAdmin(RecordAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
-        return type(form.__name__, (form,), {"workflow_user": request.user})
+        return type(
+            form.__name__,
+            (form,),
+            {
+                "workflow_user": request.user,
+                "live_status": getattr(request, "review_live_status", None),
+                "proposal_mode": getattr(request, "review_proposal_mode", False),
+            },
+        )
 
     def get_list_filter(self, request):
         return ["status", ScheduledFilter, *super().get_list_filter(request)]
 
     def get_list_display(self, request):
         return with_publication_status(super().get_list_display(request))
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and not can_edit(request.user, obj):
-            return False
-        return super().has_change_permission(request, obj)
 
     def has_publish_permission(self, request):
         return can_publish(request.user, self.model)
@@ -509,12 +597,14 @@ class PublishableAdmin(RecordAdmin):
         done, refused = 0, []
         for record in queryset:
             try:
-                with create_revision():
-                    set_user(request.user)
-                    set_comment(_("Status: %(status)s") % {"status": Status(target).label})
+                with ReviewGate(
+                    request.user,
+                    route=Proposal.Route.ACTION,
+                    comment=comment("status", status=target),
+                ):
                     transition(record, user=request.user, to=target, reason=reason)
                 done += 1
-            except (TransitionError, PermissionDenied) as error:
+            except (TransitionError, PermissionDenied, SourcingError) as error:
                 refused.append(f"{record}: {error}")
         if done:
             self.message_user(

@@ -113,7 +113,7 @@ class ProposalAdmin(admin.ModelAdmin):
         except ApplyError as error:
             problems = error.messages
         target = RecordState.from_json(proposal.proposed)
-        found = review.pending_conflicts(proposal) if proposal.is_open else []
+        found = review.pending_conflicts(proposal, live) if proposal.is_open and live else []
         record = model._base_manager.filter(pk=proposal.object_id).first()
         can_review = proposal.is_open and review.may_review(request.user, proposal)
         is_author = proposal.created_by_id == request.user.pk

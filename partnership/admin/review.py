@@ -33,9 +33,11 @@ from ..review import (
     may_review,
     needs_review,
     open_proposal,
+    reader_facing_now,
 )
 from ..sourcing import SourcingError
 from ..states import ApplyError, RecordState, apply, label
+from ..workflow import can_publish
 
 
 class _Rollback(Exception):
@@ -94,10 +96,11 @@ class ReviewedAdminMixin:
         if obj is None:
             return admin.ModelAdmin.change_view(self, request, object_id, form_url, extra_context)
         root = records.root_key(obj)
-        root_live = RecordState.live(*root) if root else None
         proposal = open_proposal(*root) if root else None
-        proposal_mode = root is not None and needs_review(
-            request.user, root[0], root_live, root_live
+        proposal_mode = (
+            root is not None
+            and not can_publish(request.user, root[0])
+            and reader_facing_now(*root, obj=obj if root == (self.model, obj.pk) else None)
         )
         loaded = self.proposal_to_load(request, proposal, proposal_mode)
         context = {
