@@ -157,4 +157,4 @@ class TestRevert:
         assert {o.pk: o.quantity for o in Order.objects.all()} == others
         system.refresh_from_db()
         assert system.role == "Changed by the revert test"
-        assert Status.PUBLISHED == system.status
+        assert system.status == Status.PUBLISHED
