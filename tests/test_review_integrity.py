@@ -333,9 +333,10 @@ class TestPublishedMeansSourced:
     def test_deleting_the_last_visible_citation_is_refused(self, editor):
         record = factories.system()
         citation = factories.cite(record)
+        pk = citation.pk
         with pytest.raises(SourcingError), ReviewGate(editor):
             citation.delete()
-        assert Citation.objects.filter(pk=citation.pk).exists()
+        assert Citation.objects.filter(pk=pk).exists()
 
     def test_the_desk_lists_published_records_without_a_visible_source(self, client, editor):
         record = factories.system(name="Shows no source")
