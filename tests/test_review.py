@@ -158,3 +158,136 @@ class TestRevert:
         system.refresh_from_db()
         assert system.role == "Changed by the revert test"
         assert system.status == Status.PUBLISHED
+
+
+def propose_role(client, contributor, system, role):
+    client.force_login(contributor)
+    response = submit(client, change_url(system), {"role": role})
+    assert response.status_code == 302, response
+    return Proposal.objects.open().get(object_id=system.pk)
+
+
+class TestReviewing:
+    def test_a_contributor_continues_their_proposal(self, client, contributor, editor):
+        system = cited(factories.system(role="Troop transport", designation=""))
+        propose_role(client, contributor, system, "Fire support")
+        page = client.get(change_url(system)).content.decode()
+        assert "You are editing the change proposed by" in page
+        assert 'value="Fire support"' in page or ">Fire support<" in page
+        response = submit(client, change_url(system), {"designation": "VBMR"})
+        assert response.status_code == 302
+        assert Proposal.objects.open().count() == 1
+        review.publish(Proposal.objects.open().get(), user=editor)
+        system.refresh_from_db()
+        assert (system.role, system.designation) == ("Fire support", "VBMR")
+
+    def test_an_editor_amends_then_publishes(self, client, contributor, editor):
+        system = cited(factories.system(role="Troop transport", designation=""))
+        proposal = propose_role(client, contributor, system, "Fire support")
+        client.force_login(editor)
+        url = change_url(system) + f"?proposal={proposal.pk}"
+        response = submit(client, url, {"designation": "Amended by the editor"})
+        assert response.status_code == 302
+        system.refresh_from_db()
+        assert (system.role, system.designation) == ("Fire support", "Amended by the editor")
+        proposal.refresh_from_db()
+        assert proposal.state == Proposal.State.PUBLISHED and proposal.reviewed_by == editor
+
+    def test_sent_back_with_a_note_the_author_reads(self, client, contributor, editor):
+        system = cited(factories.system(role="Troop transport"))
+        proposal = propose_role(client, contributor, system, "Fire support")
+        client.force_login(editor)
+        refused = client.post(proposal.get_absolute_url(), {"action": "send_back", "note": ""})
+        assert refused.status_code == 302
+        proposal.refresh_from_db()
+        assert proposal.state == Proposal.State.PENDING  # a note is required
+        client.post(
+            proposal.get_absolute_url(), {"action": "send_back", "note": "Cite the DGA page."}
+        )
+        proposal.refresh_from_db()
+        assert proposal.state == Proposal.State.SENT_BACK
+        client.force_login(contributor)
+        page = client.get(change_url(system)).content.decode()
+        assert "Cite the DGA page." in page
+        assert "Cite the DGA page." in client.get(reverse("admin:index")).content.decode()
+        submit(client, change_url(system), {"role": "Fire support (corrected)"})
+        proposal.refresh_from_db()
+        assert proposal.state == Proposal.State.PENDING
+        system.refresh_from_db()
+        assert system.role == "Troop transport"
+
+    def test_discarded_by_its_author(self, client, contributor):
+        system = cited(factories.system(role="Troop transport"))
+        proposal = propose_role(client, contributor, system, "Fire support")
+        client.post(proposal.get_absolute_url(), {"action": "discard"})
+        proposal.refresh_from_db()
+        assert proposal.state == Proposal.State.DISCARDED
+        system.refresh_from_db()
+        assert system.role == "Troop transport"
+
+    def test_a_contributor_cannot_publish_their_own_proposal(self, client, contributor):
+        system = cited(factories.system(role="Troop transport"))
+        proposal = propose_role(client, contributor, system, "Fire support")
+        client.post(proposal.get_absolute_url(), {"action": "publish"})
+        system.refresh_from_db()
+        assert system.role == "Troop transport"
+        proposal.refresh_from_db()
+        assert proposal.state == Proposal.State.PENDING
+
+    def test_a_live_change_since_the_proposal_is_a_conflict(self, client, contributor, editor):
+        system = cited(factories.system(role="Troop transport", designation="A"))
+        proposal = propose_role(client, contributor, system, "Fire support")
+        client.force_login(editor)
+        submit(client, change_url(system), {"role": "Edited live", "designation": "B"})
+        page = client.get(proposal.get_absolute_url()).content.decode()
+        assert "Changed since the proposal was made" in page
+        assert "Edited live" in page
+        client.post(proposal.get_absolute_url(), {"action": "publish"})
+        system.refresh_from_db()
+        assert system.role == "Edited live"  # refused: it would overwrite the live change
+        client.post(proposal.get_absolute_url(), {"action": "publish_anyway"})
+        system.refresh_from_db()
+        # The proposal's value wins where both changed; the live change it did not touch stays.
+        assert (system.role, system.designation) == ("Fire support", "B")
+
+    def test_saving_over_someone_elses_newer_proposal_is_refused(
+        self, client, contributor, django_user_model
+    ):
+        from django.test import Client
+
+        system = cited(factories.system(role="Troop transport"))
+        propose_role(client, contributor, system, "Fire support")
+        other = member(django_user_model, "Contributor")
+        mine = page_form(client.get(change_url(system)).content.decode())
+        second = Client(HTTP_ACCEPT_LANGUAGE="en")
+        second.force_login(other)
+        submit(second, change_url(system), {"role": "Their version"})
+        mine |= {"role": "My version", "_save": "1"}
+        mine.pop("csrfmiddlewaretoken", None)
+        response = client.post(change_url(system), mine, follow=True)
+        assert "changed this proposal after you opened it" in response.content.decode()
+        proposed = Proposal.objects.open().get(object_id=system.pk).proposed
+        assert "Their version" in str(proposed) and "My version" not in str(proposed)
+
+
+class TestSharedReferences:
+    def test_a_place_readers_see_is_changed_through_review(self, client, contributor, editor):
+        activity = cited(factories.activity())
+        place = activity.place
+        client.force_login(contributor)
+        response = submit(client, change_url(place), {"name": "Renamed place"})
+        assert response.status_code == 302
+        place.refresh_from_db()
+        assert place.name != "Renamed place"
+        review.publish(Proposal.objects.open().get(object_id=place.pk), user=editor)
+        place.refresh_from_db()
+        assert place.name == "Renamed place"
+
+    def test_a_place_no_reader_sees_is_edited_directly(self, client, contributor):
+        place = factories.place()
+        client.force_login(contributor)
+        response = submit(client, change_url(place), {"name": "Renamed place"})
+        assert response.status_code == 302
+        place.refresh_from_db()
+        assert place.name == "Renamed place"
+        assert not Proposal.objects.exists()

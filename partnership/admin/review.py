@@ -263,6 +263,19 @@ class ReviewedAdminMixin:
         """The change form over the record as `put()` makes it, in a transaction rolled back
         unless the form is saved."""
         self.prepare_review(request, live_status=live_status, proposal_mode=proposal_mode)
+        if proposal is not None and request.method == "POST":
+            opened = request.POST.get("proposal_opened_at", "")
+            if opened != proposal.updated_at.isoformat():
+                who = proposal.updated_by.get_username() if proposal.updated_by else "—"
+                messages.error(
+                    request,
+                    _(
+                        "%(who)s changed this proposal after you opened it; your changes were "
+                        "not saved. Here it is as it stands now."
+                    )
+                    % {"who": who},
+                )
+                return HttpResponseRedirect(request.get_full_path())
         stamp = self.concurrency_token(pk, state)
         gate = ReviewGate(request.user, route=route)
         try:
