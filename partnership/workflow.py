@@ -103,11 +103,17 @@ def check_transition(
 @transaction.atomic
 def transition(record, *, user, to: str, reason: str = "", publish_at=None):
     """Move `record` to status `to` (with a reason when withdrawing), or refuse."""
-    if publish_at is not None and not can_publish(user, type(record)):
-        raise PermissionDenied(_("Only those who may publish can schedule."))
-    if publish_at is not None and to == Status.PUBLISHED:
-        record.publish_at = publish_at  # the sources must be published by then
-    check_transition(user, record, to, reason=reason)
+    scheduling = publish_at is not None and to == Status.PUBLISHED
+    previous_publish_at = record.publish_at
+    if scheduling:
+        record.publish_at = publish_at  # its sources must be published by then
+    try:
+        check_transition(user, record, to, reason=reason)
+        if publish_at is not None and not can_publish(user, type(record)):
+            raise PermissionDenied(_("Only those who may publish can schedule."))
+    except (TransitionError, PermissionDenied):
+        record.publish_at = previous_publish_at
+        raise
     record.status = to
     if to == Status.WITHDRAWN:
         record.withdrawn_at = timezone.now()
