@@ -4,6 +4,7 @@
 import datetime
 
 import pytest
+import reversion
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
@@ -12,6 +13,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
+from reversion.models import Version
 
 from partnership.models import Order, Publishable, Source, Status, System
 from partnership.views.errors import permission_denied
@@ -233,3 +235,41 @@ class TestScheduledInLists:
             factories.make(System, status=Status.PUBLISHED, publish_at=LATER) for _ in range(3)
         ]
         assert count(rows) == few
+
+
+class TestBreadcrumbs:
+    """Django 6's admin puts breadcrumbs in an <ol class="breadcrumbs"> (the bar); the old
+    <div class="breadcrumbs"> of some templates has no style and sits below the bar."""
+
+    @pytest.fixture
+    def order(self):
+        with reversion.create_revision():
+            order = factories.make(Order)
+        return order
+
+    def pages(self, order):
+        version = Version.objects.get_for_object(order).first()
+        with reversion.create_revision():
+            gone = factories.make(Order)
+        gone_pk = gone.pk
+        gone.delete()
+        deleted = Version.objects.get_deleted(Order).get(object_id=str(gone_pk))
+        return {
+            "history": reverse("admin:partnership_order_history", args=[order.pk]),
+            "revision": reverse("admin:partnership_order_revision", args=[order.pk, version.pk]),
+            "recover list": reverse("admin:partnership_order_recoverlist"),
+            "recover form": reverse("admin:partnership_order_recover", args=[deleted.pk]),
+            "import": reverse("admin:partnership_order_import"),
+            "export": reverse("admin:partnership_order_export"),
+        }
+
+    def test_every_page_has_its_breadcrumbs_in_the_bar(self, admin_client, order):
+        for name, path in self.pages(order).items():
+            response = admin_client.get(path)
+            assert response.status_code == 200, name
+            page = response.content.decode()
+            assert '<div class="breadcrumbs">' not in page, name
+            bar = page.split('<ol class="breadcrumbs">', 1)[1].split("</ol>", 1)[0]
+            assert f'href="{reverse("admin:index")}"' in bar, name
+            assert f'href="{reverse("admin:partnership_order_changelist")}"' in bar, name
+            assert 'aria-current="page"' in bar, name
