@@ -360,3 +360,22 @@ class TestPublishedMeansSourced:
                 if 'class="sources"' not in page or 'id="source-1"' not in page:
                     missing.append(f"{name} {url}")
         assert missing == []
+
+
+def test_the_split_command_reports_and_is_idempotent():
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("split_revisions", stdout=out)
+    assert out.getvalue().startswith("0 revision(s) added")
+
+
+def test_check_sources_names_a_published_record_whose_sources_are_unpublished():
+    from django.core.management import CommandError, call_command
+
+    record = factories.system(name="Cites only a draft source")
+    factories.cite(record, source=factories.source(status=Status.DRAFT))
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 published record"):
+        call_command("check_sources", stdout=out)
+    assert "Cites only a draft source" in out.getvalue()
