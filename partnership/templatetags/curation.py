@@ -1,8 +1,18 @@
+import contextlib
+from collections import defaultdict
+
 from django import template
 from django.contrib.admin.models import DELETION, LogEntry
+from django.contrib.admin.utils import quote
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import BooleanField, Case, Count, F, Value, When, Window
+from django.db.models.functions import RowNumber
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from reversion.models import Revision
+from reversion.models import Revision, Version
 
+from .. import records
+from ..history import describe_comment, names_of
 from ..models import Publishable, Status
 from ..sourcing import fact_models, unsourced_records
 
@@ -56,11 +66,6 @@ def curation_panel(context):
         .select_related("user", "content_type")
         .order_by("-action_time")[:10]
     )
-    revisions = (
-        Revision.objects.select_related("user")
-        .prefetch_related("version_set__content_type")
-        .order_by("-date_created")[:10]
-    )
     return {
         "review": review,
         "scheduled": sorted(scheduled, key=lambda row: row["record"].publish_at),
@@ -73,6 +78,94 @@ def curation_panel(context):
             for record in unsourced[:10]
         ],
         "unsourced_count": len(unsourced),
-        "revisions": revisions,
+        "revisions": recent_changes(user),
         "deletions": deletions,
     }
+
+
+register.filter("describe_comment", describe_comment)
+
+SHOWN_PER_REVISION = 3
+
+
+def recent_changes(user, limit: int = 10) -> list[dict]:
+    """The latest revisions: the records each changed (its root record; up to three of them for
+    a revision saved before each record had its own), who, when and why.
+
+    A constant number of queries: the revisions, their first versions (three per revision, with
+    the count), then the names of the records still there, one query per record type.
+    """
+    revisions = list(
+        Revision.objects.select_related("user").order_by("-date_created", "-pk")[:limit]
+    )
+    roots = ContentType.objects.get_for_models(*records.root_models())
+    root_types = {content_type.pk for content_type in roots.values()}
+    group = [F("revision_id"), F("is_root")]
+    versions = (
+        Version.objects.filter(revision__in=revisions)
+        .annotate(
+            is_root=Case(
+                When(content_type_id__in=root_types, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .annotate(
+            rank=Window(RowNumber(), partition_by=group, order_by=F("pk").asc()),
+            total=Window(Count("pk"), partition_by=group),
+        )
+        .filter(rank__lte=SHOWN_PER_REVISION)
+        .only("revision_id", "content_type_id", "object_id", "object_repr")
+        .order_by("revision_id", "pk")
+    )
+    by_revision = defaultdict(lambda: {True: [], False: []})
+    for version in versions:
+        by_revision[version.revision_id][version.is_root].append(version)
+    wanted = defaultdict(set)
+    for version in versions:
+        if version.is_root and (model := _model(version)) is not None:
+            wanted[model].add(model._meta.pk.to_python(version.object_id))
+    names = {
+        (model, pk): name
+        for model, pks in wanted.items()
+        for pk, name in names_of(model, pks).items()
+    }
+    changes = []
+    for revision in revisions:
+        shown = by_revision[revision.pk][True] or by_revision[revision.pk][False]
+        changes.append(
+            {
+                "revision": revision,
+                "user": revision.user.get_username() if revision.user else "",
+                "comment": describe_comment(revision.comment),
+                "records": [_record(user, version, names) for version in shown],
+                "more": (shown[0].total - len(shown)) if shown else 0,
+            }
+        )
+    return changes
+
+
+def _model(version):
+    return ContentType.objects.get_for_id(version.content_type_id).model_class()
+
+
+def _record(user, version, names) -> dict:
+    model = _model(version)
+    if model is None:
+        return {"name": version.object_repr, "type": "", "url": None, "deleted": True}
+    opts = model._meta
+    pk = opts.pk.to_python(version.object_id)
+    row = {"name": version.object_repr, "type": opts.verbose_name, "url": None, "deleted": False}
+    if not version.is_root:
+        return row
+    if (model, pk) not in names:
+        return row | {"deleted": True}
+    row["name"] = names[model, pk]
+    if user.has_perm(f"{opts.app_label}.view_{opts.model_name}") or user.has_perm(
+        f"{opts.app_label}.change_{opts.model_name}"
+    ):
+        with contextlib.suppress(NoReverseMatch):  # a record type without an admin page
+            row["url"] = reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_change", args=[quote(pk)]
+            )
+    return row
