@@ -1,0 +1,374 @@
+"""The curation admin in a real browser: lockouts and unlocking, the 403 page, breadcrumbs in their
+bar, and the citations inline at desktop widths.
+
+Same set-up as tests/test_browser.py (gunicorn in production mode on its own SQLite database,
+Debian's Chromium, axe-core), plus staff accounts in each role. Screenshots go to
+test-artifacts/screenshots/.
+"""
+
+import re
+import subprocess
+import sys
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    axe_violations,
+    describe_violations,
+    require_browser_tools,
+    running_server,
+    screenshot,
+    server_environment,
+)
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT_MS = 15_000
+PASSWORD = "browser-test-password-7"
+ADMIN_HEADER = "CaMo — curation"
+DELETED_ORDER = "Order deleted for the browser tests"
+
+STAFF = """
+import reversion
+from django.contrib.auth.models import Group, User
+from partnership.models import Order
+
+for name, role in [
+    ("administrator", "Administrator"),
+    ("editor", "Editor"),
+    ("contributor", "Contributor"),
+    ("curator", "Contributor"),
+    ("reader-of-axe", "Contributor"),
+]:
+    user = User.objects.create_user(name, password={password!r}, is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+
+# A deleted order, for the "Recover deleted orders" pages.
+order = Order.objects.order_by("-pk").first()
+with reversion.create_revision():
+    reversion.set_comment({deleted!r})
+    order.save()
+order.delete()
+"""
+
+
+@pytest.fixture(scope="module")
+def admin_server(tmp_path_factory):
+    """The app in production mode, with one staff account per role and one deleted order."""
+    require_browser_tools()
+    workdir = tmp_path_factory.mktemp("camo-admin-browser")
+    with running_server(workdir) as base_url:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "shell",
+                "-v",
+                "0",
+                "-c",
+                STAFF.format(password=PASSWORD, deleted=DELETED_ORDER),
+            ],
+            cwd=ROOT,
+            env=server_environment(workdir / "camo.sqlite3"),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        yield base_url
+
+
+@pytest.fixture(scope="module")
+def chromium(admin_server):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Tab:
+    """A browser tab at one width, in English, recording console errors (CSP violations too)."""
+
+    def __init__(self, browser, base_url, width=1280, bypass_csp=False):
+        self.width = width
+        self.context = browser.new_context(
+            viewport={"width": width, "height": 900},
+            base_url=base_url,
+            locale="en-GB",
+            bypass_csp=bypass_csp,
+        )
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.page = self.context.new_page()
+        self.errors = []
+        self.expected_statuses = set()
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+
+    def _on_console(self, message):
+        if message.type != "error" or urlsplit(message.location.get("url", "")).path == (
+            "/favicon.ico"
+        ):
+            return
+        if any(f"status of {status}" in message.text for status in self.expected_statuses):
+            return  # Chromium logs the status of a page the test asked for on purpose
+        self.errors.append(f"console error on {self.page.url}: {message.text}")
+
+    def goto(self, path, status=200):
+        response = self.page.goto(path)
+        assert response is not None and response.status == status, (
+            f"{path} answered {response and response.status}, expected {status}"
+        )
+        return response
+
+    def sign_in(self, username, password=PASSWORD, next_path="/admin/"):
+        self.goto(f"/admin/login/?next={next_path}")
+        self.page.get_by_label("Username").fill(username)
+        self.page.get_by_label("Password").fill(password)
+        with self.page.expect_navigation() as navigation:
+            self.page.get_by_role("button", name="Log in").click()
+        return navigation.value
+
+    def seen(self, name):
+        screenshot(self.page, self.width, f"admin-{name}")
+
+    def assert_accessible(self):
+        violations = axe_violations(self.page)
+        assert not violations, describe_violations(self.page.url, violations)
+
+    def assert_console_clean(self):
+        assert not self.errors, "console errors or CSP violations:\n" + "\n".join(self.errors)
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def tab(chromium, admin_server):
+    tabs = []
+
+    def open_tab(width=1280, bypass_csp=False):
+        tabs.append(Tab(chromium, admin_server, width, bypass_csp))
+        return tabs[-1]
+
+    yield open_tab
+    for each in tabs:
+        each.close()
+
+
+def in_admin_look(page):
+    """The admin's header and stylesheet, as on every admin page."""
+    expect(page.locator("#header #site-name")).to_have_text(ADMIN_HEADER)
+    assert page.evaluate(
+        "() => [...document.styleSheets].some(s => (s.href || '').includes('admin/css/base'))"
+    )
+
+
+def test_an_administrator_unlocks_a_locked_account(tab):
+    curator = tab()
+    curator.expected_statuses = {429}
+    page = curator.page
+    for _attempt in (1, 2):
+        curator.sign_in("curator", "wrong")
+        expect(page.locator(".errornote")).to_contain_text("correct username and password")
+        expect(page.locator("#lockout-warning")).to_have_count(0)
+    curator.sign_in("curator", "wrong")
+    expect(page.locator("#lockout-warning")).to_have_text(
+        "2 attempts left before this account is locked for an hour."
+    )
+    curator.seen("sign-in-warning")
+    curator.sign_in("curator", "wrong")
+    expect(page.locator("#lockout-warning")).to_have_text(
+        "1 attempt left before this account is locked for an hour."
+    )
+
+    response = curator.sign_in("curator", "wrong")
+    assert response.status == 429
+    in_admin_look(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Too many failed sign-in attempts")
+    expect(page.locator("#content")).to_contain_text("It unlocks by itself on")
+    expect(page.locator("#content")).to_contain_text("an Administrator can unlock it")
+    curator.seen("locked-out")
+    page.get_by_role("link", name="Back to the sign-in page").click()
+    expect(page).to_have_url(re.compile(r"/admin/login/"))
+
+    administrator = tab()
+    administrator.sign_in("administrator")
+    admin_page = administrator.page
+    admin_page.get_by_role("link", name="Locked accounts").click()
+    row = admin_page.locator("#locked-accounts tbody tr", has_text="curator")
+    expect(row).to_contain_text("127.0.0.1")
+    expect(row.locator("td").nth(1)).to_have_text("5")
+    in_admin_look(admin_page)
+    administrator.seen("locked-accounts")
+    row.get_by_role("button", name="Unlock curator").click()
+    expect(admin_page.locator(".messagelist")).to_contain_text(
+        "Unlocked “curator” from 127.0.0.1: they can sign in again."
+    )
+    expect(admin_page.locator("#locked-accounts")).to_have_count(0)
+    administrator.seen("unlocked")
+
+    assert curator.sign_in("curator").status == 200
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+    for each in (curator, administrator):
+        each.assert_console_clean()
+
+
+def test_editors_do_not_get_the_locked_accounts_page(tab):
+    editor = tab()
+    editor.expected_statuses = {403}
+    editor.sign_in("editor")
+    expect(editor.page.get_by_role("link", name="Locked accounts")).to_have_count(0)
+    editor.goto("/admin/locked-accounts/", status=403)
+    expect(editor.page.locator("#permission-denied")).to_have_text(
+        "Only Administrators can see and unlock locked accounts."
+    )
+
+
+def test_a_contributor_is_told_why_they_cannot_delete(tab):
+    contributor = tab()
+    contributor.expected_statuses = {403}
+    contributor.sign_in("contributor", next_path="/admin/partnership/order/")
+    page = contributor.page
+    page.locator("#result_list tbody tr").first.locator("a").first.click()
+    change_url = page.url
+    contributor.goto(urlsplit(change_url).path.replace("/change/", "/delete/"), status=403)
+    in_admin_look(page)
+    expect(page.locator("#permission-denied")).to_have_text(
+        "Only Editors and Administrators can delete records."
+    )
+    contributor.seen("403-delete")
+    page.get_by_role("link", name="Back to the record").click()
+    expect(page).to_have_url(change_url)
+    contributor.assert_console_clean()
+
+
+def test_the_new_pages_pass_axe(tab):
+    # bypass_csp only here, so that axe can be injected; the journeys above run under the CSP.
+    locked = tab(bypass_csp=True)
+    for _attempt in range(5):
+        response = locked.sign_in("reader-of-axe", "wrong")
+    assert response.status == 429
+    locked.assert_accessible()
+
+    administrator = tab(bypass_csp=True)
+    administrator.sign_in("administrator", next_path="/admin/locked-accounts/")
+    expect(administrator.page.locator("#locked-accounts")).to_contain_text("reader-of-axe")
+    administrator.assert_accessible()
+    administrator.page.get_by_role("button", name="Unlock reader-of-axe").click()
+    expect(administrator.page.locator(".messagelist")).to_be_visible()
+    administrator.assert_accessible()
+
+    contributor = tab(bypass_csp=True)
+    contributor.sign_in("contributor", next_path="/admin/partnership/order/")
+    path = contributor.page.locator("#result_list tbody tr a").first.get_attribute("href")
+    contributor.goto(path.replace("/change/", "/delete/"), status=403)
+    contributor.assert_accessible()
+
+
+def breadcrumb_pages(page) -> dict[str, str]:
+    """The pages whose breadcrumbs came from templates older than Django 6's admin."""
+    page.goto("/admin/partnership/order/?q=be-griffon-camo-1")
+    page.locator("#result_list tbody tr").first.locator("a").first.click()
+    change = urlsplit(page.url).path
+    page.goto(f"{change.removesuffix('change/')}history/")
+    revision = urlsplit(page.locator("#change-history tbody a").first.get_attribute("href")).path
+    page.goto("/admin/partnership/order/recover/")
+    recover = page.locator("#change-history tbody a").first.get_attribute("href")
+    return {
+        "history": f"{change.removesuffix('change/')}history/",
+        "revision": revision,
+        "recover-list": "/admin/partnership/order/recover/",
+        "recover-form": recover,
+        "import": "/admin/partnership/order/import/",
+        "export": "/admin/partnership/order/export/",
+    }
+
+
+BAR = """() => {
+  const box = el => { const r = el.getBoundingClientRect();
+    return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, height: r.height}; };
+  const bar = document.querySelector('nav ol.breadcrumbs');
+  if (!bar) return null;
+  return {
+    header: box(document.querySelector('#header')),
+    bar: box(bar),
+    background: getComputedStyle(bar).backgroundColor,
+    items: [...bar.querySelectorAll('li')].map(li => ({text: li.innerText, ...box(li)})),
+    loose: document.querySelectorAll('div.breadcrumbs').length,
+  };
+}"""
+
+
+def test_breadcrumbs_sit_in_their_bar(tab):
+    administrator = tab()
+    administrator.sign_in("administrator", next_path="/admin/partnership/order/")
+    page = administrator.page
+    reference = page.evaluate(BAR)  # the order list: Django's own breadcrumbs
+    assert reference is not None
+    for name, path in breadcrumb_pages(page).items():
+        administrator.goto(path)
+        bar = page.evaluate(BAR)
+        administrator.seen(f"breadcrumbs-{name}")
+        assert bar is not None, f"{name}: no breadcrumbs bar"
+        assert bar["loose"] == 0, f"{name}: breadcrumbs outside the bar"
+        assert bar["background"] == reference["background"], f"{name}: the bar has no colour"
+        assert abs(bar["bar"]["top"] - bar["header"]["bottom"]) <= 1, (
+            f"{name}: not under the header"
+        )
+        assert abs(bar["bar"]["height"] - reference["bar"]["height"]) <= 1, (
+            f"{name}: the bar is {bar['bar']['height']} px high, "
+            f"{reference['bar']['height']} px elsewhere"
+        )
+        assert len(bar["items"]) >= 4 and bar["items"][0]["text"].startswith("Home"), name
+        for item in bar["items"]:
+            inside = (
+                bar["bar"]["top"] <= item["top"]
+                and item["bottom"] <= bar["bar"]["bottom"]
+                and bar["bar"]["left"] <= item["left"]
+                and item["right"] <= bar["bar"]["right"]
+            )
+            assert inside, f"{name}: “{item['text']}” lies outside the breadcrumbs bar"
+    administrator.assert_console_clean()
+
+
+INLINE_FITS = """() => {
+  const doc = document.documentElement;
+  const box = document.querySelector('fieldset.citations .wrapper');
+  const excerpt = document.querySelector('fieldset.citations td.field-excerpt textarea');
+  return {
+    page: [doc.scrollWidth, doc.clientWidth],
+    inline: box ? [box.scrollWidth, box.clientWidth] : null,
+    excerptRight: excerpt ? excerpt.getBoundingClientRect().right : null,
+  };
+}"""
+
+
+@pytest.mark.parametrize("width", [1400, 1280])
+def test_the_citations_inline_fits_the_order_page(tab, width):
+    editor = tab(width)
+    editor.sign_in("editor", next_path="/admin/partnership/order/?q=be-griffon-camo-1")
+    page = editor.page
+    page.locator("#result_list tbody tr").first.locator("a").first.click()
+    inline = page.locator("fieldset.citations")
+    expect(inline.get_by_role("heading", name="Sources cited")).to_be_visible()
+    inline.scroll_into_view_if_needed()
+    editor.seen("order-citations")
+    fits = page.evaluate(INLINE_FITS)
+    scroll_width, client_width = fits["page"]
+    assert scroll_width <= client_width, (
+        f"the order page scrolls sideways at {width} px: {scroll_width} > {client_width}"
+    )
+    assert fits["inline"] is not None, "no citations inline on the order page"
+    inner, outer = fits["inline"]
+    assert inner <= outer + 1, (
+        f"the sources cited table is {inner} px wide in a {outer} px box at {width} px"
+    )
+    assert fits["excerptRight"] <= client_width
+    editor.assert_console_clean()
