@@ -39,12 +39,13 @@ def as_role(client, django_user_model, role):
 
 class TestPermissionDenied:
     def test_a_contributor_deleting_a_record_gets_the_admins_403_saying_why(
-        self, client, django_user_model
+        self, client, django_user_model, django_assert_max_num_queries
     ):
         order = factories.make(Order)
         delete = reverse("admin:partnership_order_delete", args=[order.pk])
         as_role(client, django_user_model, "Contributor")
-        response = client.get(delete)
+        with django_assert_max_num_queries(8):
+            response = client.get(delete)
         page = response.content.decode()
         assert response.status_code == 403
         assert ADMIN_HEADER in page and "admin/css/base.css" in page
