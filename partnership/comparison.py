@@ -4,6 +4,7 @@ previews, the review of a proposed change)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from django.utils.text import capfirst
@@ -39,8 +40,12 @@ class StateDiff:
         return bool(self.record or self.rows or self.created or self.deleted)
 
 
-def compare(before: RecordState | None, after: RecordState | None) -> StateDiff:
-    """The differences from `before` to `after` (either may be None: not existing)."""
+def compare(
+    before: RecordState | None, after: RecordState | None, *, labels: dict | None = None
+) -> StateDiff:
+    """The differences from `before` to `after` (either may be None: not existing).
+
+    `labels` ({(key, fields as JSON): label}, see `label_rows`) names rows already named."""
     reference = after or before
     if reference is None:
         return StateDiff(record=[], rows=[])
@@ -53,9 +58,9 @@ def compare(before: RecordState | None, after: RecordState | None) -> StateDiff:
     keys = [key for key in before_rows if key != root] + [
         key for key in after_rows if key != root and key not in before_rows
     ]
+    differing = []
     for key in sorted(keys, key=lambda k: (order(k, root), k[0], str(k[1]))):
         old, new = before_rows.get(key), after_rows.get(key)
-        row_model = model_of(key)
         if old is not None and new is not None:
             if {k: v for k, v in old.items() if k not in BOOKKEEPING} == {
                 k: v for k, v in new.items() if k not in BOOKKEEPING
@@ -64,11 +69,19 @@ def compare(before: RecordState | None, after: RecordState | None) -> StateDiff:
             kind = "changed"
         else:
             kind = "added" if old is None else "removed"
+        differing.append((key, kind, old, new))
+    if labels is None:
+        labels = label_rows(
+            [(key, new if new is not None else old) for key, _k, old, new in differing]
+        )
+    for key, kind, old, new in differing:
+        row_model = model_of(key)
+        shown = new if new is not None else old
         rows.append(
             RowDiff(
                 key=key,
                 kind=kind,
-                label=history.row_label(row_model, new if new is not None else old),
+                label=labels[label_key(key, shown)],
                 type_name=str(row_model._meta.verbose_name),
                 changes=history.describe_changes(row_model, old, new),
             )
@@ -79,6 +92,23 @@ def compare(before: RecordState | None, after: RecordState | None) -> StateDiff:
         created=before is None and after is not None,
         deleted=after is None,
     )
+
+
+def label_key(key: Key, fields: dict) -> tuple:
+    return key, json.dumps(fields, sort_keys=True, default=str)
+
+
+def label_rows(rows) -> dict:
+    """{label_key: label} for (key, fields) pairs, one batch per kind of row."""
+    by_model: dict = {}
+    for key, fields in rows:
+        by_model.setdefault(key[0], []).append((key, fields))
+    labels = {}
+    for name, pairs in by_model.items():
+        names = history.row_labels(model_of((name, "")), [fields for _key, fields in pairs])
+        for (key, fields), text in zip(pairs, names, strict=True):
+            labels[label_key(key, fields)] = text
+    return labels
 
 
 @dataclass

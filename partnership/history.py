@@ -9,6 +9,8 @@ by their name, times in the reader's time zone, all in the active language.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 import functools
 import json
@@ -292,15 +294,50 @@ class _Names:
         return f"{self.name(model, pk)} ({model._meta.verbose_name})"
 
 
+_shared: contextvars.ContextVar[dict | None] = contextvars.ContextVar("history_names", default=None)
+
+
+@contextlib.contextmanager
+def shared_names():
+    """Within it, each related record is named once, however many diffs name it (a history
+    page of many versions costs the same queries as one of two)."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
+def prefetch_names(rows) -> None:
+    """Within shared_names(): name at once every record that these (model, fields) rows point
+    to, one query per related model."""
+    names = _Names()
+    for model, fields in rows:
+        for item in _items(model):
+            names.want(item, fields)
+    names.fetch()
+
+
 def names_of(model, pks) -> dict:
     """{pk: str(row)} for the rows of `model` with these keys that still exist, in one query
     (joined to the records their names are made of)."""
-    joined = [field.name for field in model._meta.concrete_fields if field.many_to_one]
-    rows = model._base_manager.all()
-    if joined:
-        rows = rows.select_related(*joined)
-    rows = rows.in_bulk(list(pks))
-    return {pk: _text_of(obj) or f"#{pk}" for pk, obj in rows.items()}
+    pks = set(pks)
+    cache = _shared.get()
+    known = {}
+    if cache is not None:
+        known = {pk: cache[model, pk] for pk in pks if (model, pk) in cache}
+        pks -= set(known)
+    found = {}
+    if pks:
+        joined = [field.name for field in model._meta.concrete_fields if field.many_to_one]
+        rows = model._base_manager.all()
+        if joined:
+            rows = rows.select_related(*joined)
+        found = {pk: _text_of(obj) or f"#{pk}" for pk, obj in rows.in_bulk(list(pks)).items()}
+        if cache is not None:
+            for pk in pks:
+                cache[model, pk] = found.get(pk)
+    return {pk: name for pk, name in (known | found).items() if name is not None}
 
 
 def _text_of(obj) -> str:

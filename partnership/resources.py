@@ -52,7 +52,7 @@ from .models import (
     Variant,
 )
 from .models.i18n import with_translations
-from .review import ReviewGate
+from .review import ReviewGate, needs_review
 from .sourcing import SourcingError
 from .workflow import TransitionError, check_transition
 
@@ -276,7 +276,7 @@ class RecordResource(ModelResource):
             **kwargs,
         }
         if dry_run:
-            return super().import_data(dataset, **options)
+            return self.preview(dataset, options)
         gate = ReviewGate(
             self.user,
             route=Proposal.Route.IMPORT,
@@ -291,6 +291,27 @@ class RecordResource(ModelResource):
             return result
         # Rows changing what readers see, by someone who may not publish: set aside for review.
         result.proposals = gate.proposals
+        return result
+
+    def preview(self, dataset, options):
+        """The dry run, noting which records readers see the rows would change: for someone who
+        may not publish them, those changes will be proposals for review."""
+
+        class _Preview(Exception):
+            pass
+
+        gate = ReviewGate(self.user, route=Proposal.Route.IMPORT)
+        try:
+            with gate:
+                result = super().import_data(dataset, **options)
+                result.for_review = [
+                    key
+                    for key, before in gate.before.items()
+                    if before is not None and needs_review(self.user, before.model, before, before)
+                ]
+                raise _Preview  # nothing of a dry run is kept, not even its history
+        except _Preview:
+            pass
         return result
 
     def get_import_order(self):
@@ -554,6 +575,26 @@ class ImportExportAdminMixin(ImportExportMixin):
 
     def get_export_resource_kwargs(self, request, **kwargs):
         return {"user": request.user}
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        result = (getattr(response, "context_data", None) or {}).get("result")
+        count = len(getattr(result, "for_review", ()))
+        if count and not (result.has_errors() or result.has_validation_errors()):
+            messages.warning(
+                request,
+                ngettext(
+                    "This file changes %(count)d record readers see: once confirmed, the change "
+                    "is kept as a proposal for an Editor to review, and readers keep the "
+                    "published version until then.",
+                    "This file changes %(count)d records readers see: once confirmed, the "
+                    "changes are kept as proposals for an Editor to review, and readers keep "
+                    "the published versions until then.",
+                    count,
+                )
+                % {"count": count},
+            )
+        return response
 
     def process_result(self, result, request):
         if not (result.has_errors() or result.has_validation_errors()):

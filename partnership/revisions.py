@@ -127,7 +127,8 @@ def versions_of(model, pk):
 def record_history(model, pk) -> list[dict]:
     """The versions of a record, oldest first, each with what changed since the one before: its
     own fields and its rows (two queries, whatever the number of versions)."""
-    from .comparison import compare
+    from . import history
+    from .comparison import compare, label_rows
     from .states import RecordState, owned
 
     versions = list(versions_of(model, pk))
@@ -138,16 +139,27 @@ def record_history(model, pk) -> list[dict]:
         row = json.loads(data)[0]
         rows_by_revision[revision_id][(row["model"], str(row["pk"]))] = row["fields"]
     root = (label(model), str(pk))
+    states = [
+        RecordState(root=root, rows=owned(root, rows_by_revision[version.revision_id]))
+        for version in versions
+    ]
+    # Every row of every version named in one batch per kind of row, every related record once.
+    labels = label_rows([(key, fields) for state in states for key, fields in state.rows.items()])
     entries, previous = [], None
-    for version in versions:
-        state = RecordState(root=root, rows=owned(root, rows_by_revision[version.revision_id]))
-        entries.append(
-            {
-                "version": version,
-                "revision": version.revision,
-                "diff": compare(previous, state) if previous is not None else None,
-                "created": previous is None,
-            }
+    with history.shared_names():
+        history.prefetch_names(
+            (model_of(key), fields) for state in states for key, fields in state.rows.items()
         )
-        previous = state
+        for version, state in zip(versions, states, strict=True):
+            entries.append(
+                {
+                    "version": version,
+                    "revision": version.revision,
+                    "diff": (
+                        compare(previous, state, labels=labels) if previous is not None else None
+                    ),
+                    "created": previous is None,
+                }
+            )
+            previous = state
     return entries

@@ -379,3 +379,32 @@ def test_check_sources_names_a_published_record_whose_sources_are_unpublished():
     with pytest.raises(CommandError, match="1 published record"):
         call_command("check_sources", stdout=out)
     assert "Cites only a draft source" in out.getvalue()
+
+
+def test_the_history_page_shows_child_rows_and_costs_the_same_for_more_versions(
+    client, editor, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    order = factories.order(quantity=50)
+    factories.cite(order)
+
+    def versions(count):
+        for index in range(count):
+            with ReviewGate(editor):
+                factories.cite(factories.delivery(order=order, quantity=1))
+                order.summary = f"Summary {index}"
+                order.save()
+
+    url = reverse("admin:partnership_order_history", args=[order.pk])
+    client.force_login(editor)
+    versions(2)
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(url)
+    assert "Added" in page.content.decode() and "Summary 1" in page.content.decode()
+    versions(4)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) == len(few)
+    assert len(few) <= 25

@@ -301,6 +301,7 @@ def test_an_import_by_a_contributor_waits_for_review(
         {"import_file": upload, "format": "0", "resource": "0"},
     )
     assert preview.status_code == 200
+    assert "1 record readers see" in preview.content.decode()
     assert "confirm_form" in preview.context, [
         (row.number, row.error_dict) for row in preview.context["result"].invalid_rows
     ] + [str(e.error) for e in preview.context["result"].base_errors]

@@ -33,7 +33,8 @@ from ..models.i18n import (
     translation_columns,
     with_translations,
 )
-from ..review import ReviewGate
+from ..review import ReviewGate, open_proposal
+from ..revisions import record_history
 from ..sourcing import SourcingError, dependants, shows_a_source, visible_on
 from ..workflow import (
     TransitionError,
@@ -429,34 +430,24 @@ class RecordAdmin(ReviewedAdminMixin, EfficientFormMixin, VersionAdmin):
         return keep_untranslated(super().log_change(request, obj, message))
 
     def history_view(self, request, object_id, extra_context=None):
+        """Every version of the record, newest first, with what changed: its own fields, then
+        its child rows and citations; with the open proposal, if any, on top."""
         obj = self.get_object(request, unquote(object_id))
         if obj is None or not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
         opts = self.model._meta
-        versions = list(
-            Version.objects.get_for_object(obj)
-            .select_related("revision__user")
-            .order_by("revision__date_created", "pk")
-        )
-        entries, previous = [], None
-        for version in versions:
-            entries.append(
-                {
-                    "version": version,
-                    "revision": version.revision,
-                    "url": reverse(
-                        f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_revision",
-                        args=(quote(version.object_id), version.id),
-                    ),
-                    "changes": describe_changes(self.model, previous, version_fields(version)),
-                    "created": previous is None,
-                }
+        entries = record_history(self.model, obj.pk)
+        for entry in entries:
+            entry["url"] = reverse(
+                f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_revision",
+                args=(quote(entry["version"].object_id), entry["version"].id),
             )
-            previous = version_fields(version)
+        root = records.root_key(obj)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Change history: %s") % obj,
             "entries": list(reversed(entries)),
+            "proposal": open_proposal(*root) if root else None,
             "object": obj,
             "opts": opts,
             "module_name": str(opts.verbose_name_plural),

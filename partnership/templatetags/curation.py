@@ -5,7 +5,7 @@ from django import template
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.admin.utils import quote
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import BooleanField, Case, Count, F, Value, When, Window
+from django.db.models import BooleanField, Case, Count, F, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -13,8 +13,9 @@ from reversion.models import Revision, Version
 
 from .. import records
 from ..history import describe_comment, names_of
-from ..models import Publishable, Status
-from ..sourcing import fact_models, unsourced_records
+from ..models import Proposal, Publishable, Status
+from ..sourcing import fact_models, published_without_visible_source, unsourced_records
+from ..workflow import can_publish
 
 register = template.Library()
 
@@ -29,7 +30,10 @@ def publishable_models():
     ]
 
 
-def _rows(queryset, model, limit=8):
+LISTED = 8
+
+
+def _rows(queryset, model, limit=LISTED):
     return [
         {
             "record": record,
@@ -49,15 +53,21 @@ def curation_panel(context):
     for model in publishable_models():
         if not user.has_perm(f"partnership.view_{model._meta.model_name}"):
             continue
-        review += _rows(model.objects.filter(status=Status.REVIEW).order_by("updated_at"), model)
-        scheduled += _rows(
-            model.objects.filter(status=Status.PUBLISHED, publish_at__gt=now).order_by(
-                "publish_at"
-            ),
-            model,
+        # One query a record type for both lists: in review, or published for later.
+        waiting = list(
+            model.objects.filter(
+                Q(status=Status.REVIEW) | Q(status=Status.PUBLISHED, publish_at__gt=now)
+            ).order_by("updated_at")[: LISTED * 2]
         )
+        review += _rows([r for r in waiting if r.status == Status.REVIEW], model)
+        scheduled += _rows([r for r in waiting if r.status == Status.PUBLISHED], model)
     unsourced = (
         unsourced_records()
+        if any(user.has_perm(f"partnership.view_{m._meta.model_name}") for m in fact_models())
+        else []
+    )
+    hidden_sources = (
+        published_without_visible_source()
         if any(user.has_perm(f"partnership.view_{m._meta.model_name}") for m in fact_models())
         else []
     )
@@ -78,8 +88,42 @@ def curation_panel(context):
             for record in unsourced[:10]
         ],
         "unsourced_count": len(unsourced),
+        "hidden_sources": [_row(record) for record in hidden_sources[:10]],
+        "hidden_sources_count": len(hidden_sources),
+        **proposals_for(user),
         "revisions": recent_changes(user),
         "deletions": deletions,
+    }
+
+
+def _row(record) -> dict:
+    return {
+        "record": record,
+        "model": record._meta.verbose_name,
+        "url_name": f"admin:partnership_{record._meta.model_name}_change",
+    }
+
+
+def proposals_for(user, limit: int = 10) -> dict:
+    """Proposed changes: those awaiting the user's review (for whoever may publish them), and
+    the user's own open ones (sent back ones first, with the reviewer's note)."""
+    if not user.has_perm("partnership.view_proposal"):
+        return {}
+    open_ = Proposal.objects.open().select_related("content_type", "created_by", "reviewed_by")
+    reviewable = [
+        content_type.pk
+        for model, content_type in ContentType.objects.get_for_models(
+            *records.root_models()
+        ).items()
+        if can_publish(user, model)
+    ]
+    to_review = open_.filter(state=Proposal.State.PENDING, content_type__in=reviewable)
+    mine = open_.filter(created_by=user).order_by("-state", "-updated_at")
+    return {
+        "to_review": list(to_review.order_by("updated_at")[:limit]),
+        "to_review_count": to_review.count(),
+        "mine": list(mine[:limit]),
+        "may_review": bool(reviewable),
     }
 
 
