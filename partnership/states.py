@@ -294,6 +294,14 @@ def write(key: Key, changes: dict, *, new: bool, remap: dict[Key, Key]):
     missing = missing_references(obj)
     if missing:
         raise ApplyError(missing)
+    try:
+        # Unique rules say which row clashes; the database would only fail the transaction.
+        obj.validate_unique()
+        obj.validate_constraints()
+    except ValidationError as error:
+        raise ApplyError(
+            [f"{obj._meta.verbose_name} “{obj}”: {m}" for m in error.messages]
+        ) from None
     obj.save()
     for name, ids in m2m.items():
         getattr(obj, name).set(ids)

@@ -379,3 +379,53 @@ def test_a_contributors_recovery_of_a_deleted_row_waits_for_review(client, contr
 def test_the_parents_covered_are_published_record_types():
     for model in (Person, Partnership, Programme, System, Order, Activity):
         assert records.is_root(model)
+
+
+def test_an_article_link_added_by_a_contributor_waits_for_review(client, contributor, editor):
+    article = sourced(factories.article(title="Article about equipment"))
+    system = sourced(factories.system(name="Linked system"))
+    reader = Client(HTTP_ACCEPT_LANGUAGE="en")
+    feed = "/en/news/atom.xml"
+    before = reader_view(article) | {"feed": reader.get(feed).content.decode()}
+    client.force_login(contributor)
+    url = change_url(article)
+    data = page_form(client.get(url).content.decode())
+    data = add_inline_row(data, "links", {"kind": "about", "record": f"system:{system.pk}"})
+    data.pop("csrfmiddlewaretoken", None)
+    data["_save"] = "1"
+    response = client.post(url, data)
+    assert response.status_code == 302, form_errors(response)
+    assert "/proposal/" in response["Location"]
+    assert not article.links.exists()
+    assert reader_view(article) | {"feed": reader.get(feed).content.decode()} == before
+    # Its own admin too.
+    add = reverse("admin:partnership_articlelink_add")
+    data = page_form(client.get(add).content.decode())
+    data.pop("csrfmiddlewaretoken", None)
+    other = sourced(factories.system(name="Other linked system"))
+    data |= {"article": article.pk, "kind": "about", "record": f"system:{other.pk}", "_save": "1"}
+    response = client.post(add, data)
+    assert response.status_code == 302, form_errors(response)
+    assert not article.links.exists()
+    assert Proposal.objects.open().count() == 1  # both changes in the article's proposal
+    publish_all(editor)
+    assert set(article.links.values_list("object_id", flat=True)) == {system.pk, other.pk}
+    page = reader_view(article)["page"]
+    assert "Linked system" in page and "Other linked system" in page
+
+
+def test_a_proposal_that_would_break_a_unique_rule_is_refused_clearly(client, contributor, editor):
+    system = sourced(factories.system(slug="taken-elsewhere-not"))
+    proposal = factories.proposal(record=system)
+    proposed = proposal.proposed
+    root = next(row for row in proposed["rows"] if row["model"] == "partnership.system")
+    factories.system(slug="taken-slug")
+    root["fields"]["slug"] = "taken-slug"
+    proposal.proposed = proposed
+    proposal.save()
+    client.force_login(editor)
+    response = client.post(proposal.get_absolute_url(), {"action": "publish"}, follow=True)
+    assert response.status_code == 200
+    assert "with this Slug already exists" in response.content.decode()
+    system.refresh_from_db()
+    assert system.slug == "taken-elsewhere-not"

@@ -42,7 +42,6 @@ from ..resources import (
 )
 from ..sourcing import fact_querysets
 from .base import (
-    EfficientFormMixin,
     EfficientInline,
     FactAdmin,
     PublishableAdmin,
@@ -405,13 +404,14 @@ class ArticleAdmin(PublishableFactAdmin):
 
 
 @admin.register(ArticleLink)
-class ArticleLinkAdmin(RecordLinkAdminMixin, EfficientFormMixin, admin.ModelAdmin):
+class ArticleLinkAdmin(RecordLinkAdminMixin, RecordAdmin):
     list_display = ["__str__", "article", "kind", "content_type"]
     list_filter = ["kind", ("content_type", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["article", "content_type"]
     search_fields = ["article__title"]
     autocomplete_fields = ["article"]
     fields = ["article", "kind", "record"]
+    readonly_fields = []
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("target")
