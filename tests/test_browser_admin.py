@@ -372,3 +372,90 @@ def test_the_citations_inline_fits_the_order_page(tab, width):
     )
     assert fits["excerptRight"] <= client_width
     editor.assert_console_clean()
+
+
+def open_record(tab_, model, name):
+    """The change page of the record called `name`, through the list's search."""
+    tab_.goto(f"/admin/partnership/{model}/?q={name}")
+    tab_.page.get_by_role("link", name=name, exact=True).first.click()
+    expect(tab_.page.locator("#content h1, #content h2").first).to_be_visible()
+
+
+def test_a_proposed_change_is_compared_then_published(tab):
+    contributor = tab()
+    contributor.sign_in("contributor")
+    open_record(contributor, "system", "Jaguar")
+    page = contributor.page
+    expect(page.locator(".review-banner")).to_contain_text("Readers see this record")
+    old_role = page.locator("#id_role").input_value()
+    page.locator("#id_role").fill("Rôle proposé pour la revue")
+    contributor.seen("review-proposing")
+    page.get_by_role("button", name="Propose this change for review").click()
+    expect(page.locator(".messagelist")).to_contain_text("awaits review by an Editor")
+    expect(page.locator(".proposal-review")).to_contain_text("Rôle proposé pour la revue")
+    contributor.seen("review-proposed")
+    reader = tab()
+    reader.goto("/fr/systems/jaguar/")
+    expect(reader.page.locator("main")).not_to_contain_text("Rôle proposé pour la revue")
+
+    editor = tab()
+    editor.sign_in("editor")
+    desk = editor.page.locator("#curation-panel")
+    expect(desk).to_contain_text("Proposed changes to review (1)")
+    desk.get_by_role("link", name="Jaguar").first.click()
+    review = editor.page.locator(".proposal-review")
+    expect(review.locator("ins")).to_contain_text(["Rôle proposé pour la revue"])
+    expect(review.locator("del").first).to_contain_text(old_role[:20])
+    editor.seen("review-compare")
+    editor.page.get_by_role("button", name="Publish this change").click()
+    expect(editor.page.locator(".messagelist")).to_contain_text("is published")
+    reader.goto("/fr/systems/jaguar/")
+    expect(reader.page.locator("main")).to_contain_text("Rôle proposé pour la revue")
+    for each in (contributor, editor, reader):
+        each.assert_console_clean()
+
+
+def test_a_proposed_change_is_sent_back_with_a_note(tab):
+    contributor = tab()
+    contributor.sign_in("contributor")
+    open_record(contributor, "system", "Serval")
+    page = contributor.page
+    page.locator("#id_role").fill("Rôle à revoir")
+    page.get_by_role("button", name="Propose this change for review").click()
+    expect(page.locator(".messagelist")).to_contain_text("awaits review")
+
+    editor = tab()
+    editor.sign_in("editor")
+    editor.page.locator("#curation-panel").get_by_role("link", name="Serval").first.click()
+    editor.page.get_by_label("Send back, saying what should change:").fill(
+        "Cite the ministry's page for this role."
+    )
+    editor.page.get_by_role("button", name="Send back").click()
+    expect(editor.page.locator(".messagelist")).to_contain_text("sent back")
+
+    contributor.goto("/admin/")
+    mine = contributor.page.locator("#curation-panel")
+    expect(mine).to_contain_text("Your proposed changes")
+    expect(mine).to_contain_text("Cite the ministry's page for this role.")
+    open_record(contributor, "system", "Serval")
+    banner = contributor.page.locator(".review-banner")
+    expect(banner).to_contain_text("Sent back by editor")
+    expect(contributor.page.locator("#id_role")).to_have_value("Rôle à revoir")
+    contributor.seen("review-sent-back")
+    for each in (contributor, editor):
+        each.assert_console_clean()
+
+
+def test_the_review_pages_pass_axe(tab):
+    contributor = tab()
+    contributor.sign_in("contributor")
+    open_record(contributor, "system", "Griffon")
+    contributor.page.locator("#id_role").fill("Rôle proposé pour l'audit")
+    contributor.page.get_by_role("button", name="Propose this change for review").click()
+    expect(contributor.page.locator(".messagelist")).to_contain_text("awaits review")
+    review_url = contributor.page.url
+    editor = tab(bypass_csp=True)
+    editor.sign_in("editor")
+    for path in ("/admin/partnership/proposal/?state=all", review_url):
+        editor.goto(path)
+        editor.assert_accessible()
