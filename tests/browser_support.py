@@ -33,6 +33,20 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 
+@contextlib.contextmanager
+def chromium_browser():
+    """Debian's Chromium driven by Playwright. Use it in module-scoped fixtures: Playwright's
+    event loop must be gone before the rest of the suite touches the ORM."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 def require_browser_tools():
     """Skip when Chromium or axe-core is missing; on CI (CI=true), which installs them, fail."""
     missing = []

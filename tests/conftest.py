@@ -34,3 +34,17 @@ def client():
 def admin_client(client, admin_user):
     client.force_login(admin_user)
     return client
+
+
+@pytest.fixture
+def contributor(db):
+    from tests import factories
+
+    return factories.staff("Contributor")
+
+
+@pytest.fixture
+def editor(db):
+    from tests import factories
+
+    return factories.staff("Editor")

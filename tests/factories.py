@@ -42,6 +42,18 @@ def n() -> int:
     return next(_counter)
 
 
+def staff(role: str, username: str | None = None, *, password: str = "pw"):
+    """A staff account in one of the roles: Contributor, Editor or Administrator."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user(
+        username or f"{role.lower()}-{n()}", password=password, is_staff=True
+    )
+    user.groups.add(Group.objects.get(name=role))
+    return get_user_model().objects.get(pk=user.pk)  # permissions not cached yet
+
+
 def published(**kwargs):
     return {"status": Status.PUBLISHED} | kwargs
 

@@ -21,14 +21,6 @@ LOGIN = reverse("admin:login")
 LOCKED_ACCOUNTS = reverse("curation:locked-accounts")
 
 
-def member(django_user_model, role, username=None):
-    user = django_user_model.objects.create_user(
-        username or f"{role.lower()}-{factories.n()}", password=PASSWORD, is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=role))
-    return django_user_model.objects.get(pk=user.pk)
-
-
 def browser(address="127.0.0.1"):
     return Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR=address)
 
@@ -59,12 +51,12 @@ def fast_passwords(settings):
 
 @pytest.fixture
 def administrator(django_user_model):
-    return member(django_user_model, "Administrator")
+    return factories.staff("Administrator", password=PASSWORD)
 
 
 @pytest.fixture
 def curator(django_user_model):
-    return member(django_user_model, "Contributor", username="curator")
+    return factories.staff("Contributor", "curator", password=PASSWORD)
 
 
 @pytest.fixture
@@ -123,7 +115,7 @@ class TestUnlock:
     def test_unlocking_one_account_leaves_the_others_locked(
         self, administrator, locked, django_user_model
     ):
-        other = member(django_user_model, "Editor")
+        other = factories.staff("Editor", password=PASSWORD)
         fail_sign_in(browser(), other.username, settings.AXES_FAILURE_LIMIT)
         signed_in(browser(), administrator).post(
             LOCKED_ACCOUNTS, {"username": locked.username, "ip_address": "127.0.0.1"}
@@ -187,7 +179,7 @@ class TestUnlock:
     ):
         def lock_more(count):
             for _ in range(count):
-                user = member(django_user_model, "Contributor")
+                user = factories.staff("Contributor", password=PASSWORD)
                 fail_sign_in(browser(), user.username, settings.AXES_FAILURE_LIMIT)
 
         client = signed_in(browser(), administrator)
@@ -204,7 +196,7 @@ class TestUnlock:
 class TestWhoMayUnlock:
     @pytest.mark.parametrize("role", ["Editor", "Contributor"])
     def test_editors_and_contributors_are_refused(self, django_user_model, role, locked):
-        client = signed_in(browser(), member(django_user_model, role))
+        client = signed_in(browser(), factories.staff(role, password=PASSWORD))
         response = client.get(LOCKED_ACCOUNTS)
         assert response.status_code == 403
         response = client.post(
@@ -226,7 +218,7 @@ class TestWhoMayUnlock:
         home = reverse("admin:index")
         page = signed_in(browser(), administrator).get(home).content.decode()
         assert f'href="{LOCKED_ACCOUNTS}"' in page and "1 locked now" in page
-        editor = member(django_user_model, "Editor")
+        editor = factories.staff("Editor", password=PASSWORD)
         assert LOCKED_ACCOUNTS not in signed_in(browser(), editor).get(home).content.decode()
 
 

@@ -6,7 +6,6 @@ import datetime
 import pytest
 import reversion
 from django.contrib import admin
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test import RequestFactory
@@ -24,16 +23,8 @@ pytestmark = pytest.mark.django_db
 ADMIN_HEADER = "CaMo — curation"
 
 
-def member(django_user_model, role):
-    user = django_user_model.objects.create_user(
-        f"{role.lower()}-{factories.n()}", password="pw", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=role))
-    return django_user_model.objects.get(pk=user.pk)
-
-
 def as_role(client, django_user_model, role):
-    client.force_login(member(django_user_model, role))
+    client.force_login(factories.staff(role))
     return client
 
 
@@ -140,7 +131,7 @@ class TestDuplicateSourceURL:
     @pytest.fixture
     def api(self, django_user_model):
         client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_authenticate(member(django_user_model, "Editor"))
+        client.force_authenticate(factories.staff("Editor"))
         return client
 
     def test_the_api_answers_400_naming_the_existing_sources_slug(self, api):

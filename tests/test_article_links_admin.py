@@ -7,7 +7,7 @@ duplicates), permissions, and query counts that do not grow with links or result
 import re
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -21,19 +21,6 @@ pytestmark = pytest.mark.django_db
 
 RECORDS = reverse("admin:partnership_articlelink_records")
 INLINE = "links"
-
-
-def member(django_user_model, role):
-    user = django_user_model.objects.create_user(
-        f"{role.lower()}-{factories.n()}", password="pw", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=role))
-    return django_user_model.objects.get(pk=user.pk)
-
-
-@pytest.fixture
-def editor(django_user_model):
-    return member(django_user_model, "Editor")
 
 
 @pytest.fixture
@@ -246,7 +233,7 @@ class TestAutocompletePermissions:
         assert ids and {value.partition(":")[0] for value in ids} == {"order"}
 
     def test_a_contributor_may_search(self, client, django_user_model, griffon):
-        client.force_login(member(django_user_model, "Contributor"))
+        client.force_login(factories.staff("Contributor"))
         assert search(client, term="Griffon")["results"][0]["id"] == f"system:{griffon.pk}"
 
 

@@ -10,13 +10,12 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     assert_no_horizontal_scroll,
     axe_violations,
+    chromium_browser,
     describe_violations,
     require_browser_tools,
     running_server,
@@ -39,13 +38,8 @@ def camo_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def chromium(camo_server):
-    # Module scope: Playwright's event loop is gone before the rest of the suite touches the ORM.
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium_browser() as browser:
+        yield browser
 
 
 @pytest.fixture(params=sorted(VIEWPORTS, reverse=True), ids=lambda width: f"{width}px")

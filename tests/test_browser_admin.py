@@ -12,13 +12,12 @@ import sys
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     ROOT,
     axe_violations,
+    chromium_browser,
     describe_violations,
     require_browser_tools,
     running_server,
@@ -85,12 +84,8 @@ def admin_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def chromium(admin_server):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium_browser() as browser:
+        yield browser
 
 
 class Tab:
@@ -459,3 +454,50 @@ def test_the_review_pages_pass_axe(tab):
     for path in ("/admin/partnership/proposal/?state=all", review_url):
         editor.goto(path)
         editor.assert_accessible()
+
+
+def test_an_editor_links_an_article_to_the_griffon_by_typing_its_name(tab):
+    """The article-link picker: one autocomplete over the public record types."""
+    article, slug = "Europe de la défense : le réveil a sonné", "europe-defense-reveil-a-sonne"
+    editor = tab()
+    editor.sign_in("editor", next_path="/admin/partnership/article/")
+    page = editor.page
+    page.get_by_role("link", name=article, exact=True).click()
+    expect(page).to_have_url(re.compile(r"/admin/partnership/article/\d+/change/$"))
+    change_path = urlsplit(page.url).path
+    links = page.locator("#links-group")
+    # No record type select listing every model, no id box.
+    expect(links.locator("select[name$='-content_type'], input[name$='-object_id']")).to_have_count(
+        0
+    )
+    links.get_by_role("button", name=re.compile(r"^Add another article link$", re.I)).click()
+    row = links.locator("tr.form-row.dynamic-links").last
+    row.locator(".select2-selection").click()
+    page.locator(".select2-container--open .select2-search__field").fill("Griff")
+    options = page.locator(".select2-results__option")
+    griffon = options.filter(has_text=re.compile(r"^System: Griffon$"))
+    expect(griffon).to_be_visible()
+    expect(options.filter(has_text="System: Griffon MEPAC")).to_be_visible()
+    editor.seen("article-link-search")
+    griffon.click()
+    expect(row.locator(".select2-selection__rendered")).to_have_text(
+        re.compile(r"System: Griffon$")
+    )
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    expect(page).to_have_url(re.compile(re.escape(change_path) + "$"))
+    # Stored: the page comes back from the database with the Griffon, named.
+    saved = page.locator("#links-group tr.form-row.has_original")
+    expect(saved).to_have_count(1)
+    expect(saved.locator("td.original a")).to_have_text("System: Griffon")
+    expect(saved.locator("select[name$='-record'] option[selected]")).to_have_text(
+        "System: Griffon"
+    )
+    editor.seen("article-link-saved")
+    # Shown to readers: the article says what it is about, with a link to the Griffon.
+    editor.goto(f"/en/news/{slug}/")
+    about = page.locator("section[aria-labelledby=about-heading]")
+    expect(about.get_by_role("link", name=re.compile(r"^Griffon"))).to_have_attribute(
+        "href", "/en/systems/griffon/"
+    )
+    editor.assert_console_clean()

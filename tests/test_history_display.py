@@ -7,7 +7,6 @@ import re
 
 import pytest
 import reversion
-from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.test import Client
@@ -42,12 +41,6 @@ def changes(model, before, after) -> dict:
 @pytest.fixture
 def order():
     return factories.order(quantity=40, summary="Forty vehicles.")
-
-
-def member(django_user_model, role, name):
-    user = django_user_model.objects.create_user(name, password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    return django_user_model.objects.get(pk=user.pk)
 
 
 class TestValues:
@@ -215,7 +208,7 @@ class TestLongTexts:
         assert "<del>shares</del><ins>shared</ins>" in str(change.html)
 
     def test_the_history_page_shows_full_texts_and_their_diff(self, client, django_user_model):
-        editor = member(django_user_model, "Editor", "editor-long")
+        editor = factories.staff("Editor", "editor-long")
         with reversion.create_revision():
             system = factories.system(summary=LONG_BEFORE)
             factories.cite(system)
@@ -284,8 +277,8 @@ class TestComments:
         assert loads.exists()
 
     def test_saved_by_a_french_admin_read_by_an_english_one(self, django_user_model):
-        french_editor = member(django_user_model, "Editor", "redacteur")
-        english_editor = member(django_user_model, "Editor", "editor-en")
+        french_editor = factories.staff("Editor", "redacteur")
+        english_editor = factories.staff("Editor", "editor-en")
         with reversion.create_revision():
             system = factories.system(role="Transport", status=Status.DRAFT)
             factories.cite(system)
@@ -356,7 +349,7 @@ class TestEditorsDesk:
     def test_names_and_links_the_record_changed_who_and_why(
         self, client, django_user_model, django_assert_max_num_queries
     ):
-        editor = member(django_user_model, "Editor", "desk-editor")
+        editor = factories.staff("Editor", "desk-editor")
         systems = [factories.system(name=f"Desk system {i}") for i in range(9)]
         for system in systems:
             factories.cite(system)
@@ -385,7 +378,7 @@ class TestEditorsDesk:
     def test_the_desk_page_stays_within_its_query_budget(
         self, client, django_user_model, django_assert_max_num_queries
     ):
-        editor = member(django_user_model, "Editor", "desk-budget")
+        editor = factories.staff("Editor", "desk-budget")
         made = [factories.make((Order, Organization, System)[i % 3]) for i in range(10)]
         for record in made:
             in_revision(record, user=editor)

@@ -4,7 +4,6 @@ by any route, is a proposal an Editor publishes or sends back; readers keep the 
 import io
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -14,24 +13,6 @@ from tests import factories
 from tests.admin_forms import add_inline_row, change_url, page_form, submit
 
 pytestmark = pytest.mark.django_db
-
-
-def member(django_user_model, role):
-    user = django_user_model.objects.create_user(
-        f"{role.lower()}-{factories.n()}", password="pw", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=role))
-    return django_user_model.objects.get(pk=user.pk)
-
-
-@pytest.fixture
-def contributor(django_user_model):
-    return member(django_user_model, "Contributor")
-
-
-@pytest.fixture
-def editor(django_user_model):
-    return member(django_user_model, "Editor")
 
 
 def cited(record):
@@ -257,7 +238,7 @@ class TestReviewing:
 
         system = cited(factories.system(role="Troop transport"))
         propose_role(client, contributor, system, "Fire support")
-        other = member(django_user_model, "Contributor")
+        other = factories.staff("Contributor")
         mine = page_form(client.get(change_url(system)).content.decode())
         second = Client(HTTP_ACCEPT_LANGUAGE="en")
         second.force_login(other)

@@ -5,7 +5,6 @@ import io
 import json
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import serializers
 from django.test import Client
 from django.urls import reverse
@@ -32,24 +31,6 @@ from tests import factories
 from tests.admin_forms import change_url, form_errors, page_form, submit
 
 pytestmark = pytest.mark.django_db
-
-
-def member(django_user_model, role):
-    user = django_user_model.objects.create_user(
-        f"{role.lower()}-{factories.n()}", password="pw", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=role))
-    return django_user_model.objects.get(pk=user.pk)
-
-
-@pytest.fixture
-def editor(django_user_model):
-    return member(django_user_model, "Editor")
-
-
-@pytest.fixture
-def contributor(django_user_model):
-    return member(django_user_model, "Contributor")
 
 
 def dump(exclude=frozenset()) -> dict:

@@ -6,7 +6,6 @@ an Editor publishes the proposal; then readers see it."""
 import io
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -34,24 +33,6 @@ from tests import factories
 from tests.admin_forms import add_inline_row, change_url, form_errors, page_form
 
 pytestmark = pytest.mark.django_db
-
-
-def member(django_user_model, role):
-    user = django_user_model.objects.create_user(
-        f"{role.lower()}-{factories.n()}", password="pw", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=role))
-    return django_user_model.objects.get(pk=user.pk)
-
-
-@pytest.fixture
-def contributor(django_user_model):
-    return member(django_user_model, "Contributor")
-
-
-@pytest.fixture
-def editor(django_user_model):
-    return member(django_user_model, "Editor")
 
 
 def sourced(record):

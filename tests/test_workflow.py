@@ -16,24 +16,6 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def member(django_user_model, role):
-    user = django_user_model.objects.create_user(
-        f"{role.lower()}-{factories.n()}", password="pw", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=role))
-    return django_user_model.objects.get(pk=user.pk)
-
-
-@pytest.fixture
-def contributor(django_user_model):
-    return member(django_user_model, "Contributor")
-
-
-@pytest.fixture
-def editor(django_user_model):
-    return member(django_user_model, "Editor")
-
-
 def cited_system(**kwargs):
     record = factories.system(**kwargs)
     factories.cite(record)
@@ -76,7 +58,7 @@ class TestTransitions:
         ],
     )
     def test_permission_matrix(self, django_user_model, role, start, target, allowed):
-        user = member(django_user_model, role)
+        user = factories.staff(role)
         record = cited_system(status=start)
         if allowed:
             workflow.transition(
