@@ -11,7 +11,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from . import history
-from .states import BOOKKEEPING, Conflict, Key, RecordState, model_of, order
+from .states import BOOKKEEPING, Key, RecordState, model_of
+from .writing import Conflict, order
 
 
 @dataclass

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from diff_match_patch import diff_match_patch
-from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
@@ -32,13 +31,12 @@ from django.utils import formats, timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst, format_lazy
-from django.utils.translation import gettext, override
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from reversion import is_active, set_comment
 
 from . import records
 from .dates import PartialDate, Precision
-from .models import Citation, Status
+from .models import Citation
 from .models.i18n import LANGUAGE_NAMES, REFERENCE_LANGUAGE, Localizable, translation_columns
 
 EMPTY = "—"
@@ -84,7 +82,7 @@ class _Item:
     owner: bool = False  # ties the row to its record: shown only when it changes
 
 
-def _label(model, field) -> object:
+def field_label(model, field) -> object:
     label = capfirst(field.verbose_name)
     if issubclass(model, Localizable) and field.name in model.translated_fields():
         return format_lazy("{} ({})", label, LANGUAGE_NAMES[REFERENCE_LANGUAGE])
@@ -101,7 +99,7 @@ def _make_item(model, field, *, names, generics) -> _Item | None:
     if field.many_to_many:
         if not field.remote_field.through._meta.auto_created:
             return None  # not serialized: its rows are versioned on their own
-        return _Item(name, field, _label(model, field), "m2m")
+        return _Item(name, field, field_label(model, field), "m2m")
     if name in generics:
         generic = generics[name]
         if name == generic.ct_field:
@@ -116,12 +114,12 @@ def _make_item(model, field, *, names, generics) -> _Item | None:
         )
     if field.many_to_one:
         owner = field == records.parent_field(model)
-        return _Item(name, field, _label(model, field), "fk", owner=owner)
+        return _Item(name, field, field_label(model, field), "fk", owner=owner)
     precision = f"{name}_precision"
     if isinstance(field, models.DateField) and precision in names:
         companion = model._meta.get_field(precision)
-        return _Item(name, field, _label(model, field), "partial_date", companion=companion)
-    return _Item(name, field, _label(model, field))
+        return _Item(name, field, field_label(model, field), "partial_date", companion=companion)
+    return _Item(name, field, field_label(model, field))
 
 
 @functools.cache
@@ -363,7 +361,7 @@ def _json_text(value) -> str:
     return str(value)
 
 
-def _date_text(value: datetime.date) -> str:
+def date_text(value: datetime.date) -> str:
     if isinstance(value, datetime.datetime):
         if timezone.is_aware(value):
             value = timezone.localtime(value)
@@ -380,7 +378,7 @@ def _display(item: _Item, fields: dict | None, names: _Names) -> str:
     if value is None:
         return EMPTY
     if item.kind == "partial_date":
-        return value.display() if isinstance(value, PartialDate) else _date_text(value)
+        return value.display() if isinstance(value, PartialDate) else date_text(value)
     if item.kind == "fk":
         return names.name(item.field.related_model, value)
     if item.kind == "m2m":
@@ -393,7 +391,7 @@ def _display(item: _Item, fields: dict | None, names: _Names) -> str:
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
     if isinstance(value, datetime.date):
-        return _date_text(value)
+        return date_text(value)
     if isinstance(field, models.JSONField):
         return _json_text(value) or EMPTY
     if isinstance(value, int | float | Decimal):
@@ -577,151 +575,3 @@ def row_labels(model, rows: list[dict]) -> list[str]:
 def row_label(model, fields: dict) -> str:
     """How to name a row in a diff: its type and its name (`Delivery: 20 — October 2026`)."""
     return row_labels(model, [fields])[0]
-
-
-# Comments --------------------------------------------------------------------------------------
-
-
-def _when(value) -> str:
-    try:
-        moment = datetime.datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    return _date_text(moment)
-
-
-def _status(value) -> str:
-    try:
-        return str(Status(value).label)
-    except ValueError:
-        return str(value)
-
-
-def _comment_text(key: str, params: dict) -> str | None:
-    match key:
-        case "loaded":
-            return gettext("Loaded from the CaMo dataset file")
-        case "imported":
-            if params.get("file"):
-                return gettext("Imported from %(file)s") % {"file": params["file"]}
-            return gettext("Imported from a file")
-        case "status":
-            return gettext("Status: %(status)s") % {"status": _status(params.get("status"))}
-        case "reverted":
-            # django-reversion's own message, so its catalogues translate it too.
-            return gettext("Reverted to previous version, saved on %(datetime)s") % {
-                "datetime": _when(params.get("date"))
-            }
-        case "recovered":
-            return gettext("Recovered the deleted record as saved on %(datetime)s") % {
-                "datetime": _when(params.get("date"))
-            }
-        case "proposal_published":
-            return gettext("Published the change proposed by %(author)s") % {
-                "author": params.get("author") or EMPTY
-            }
-        case "proposal_sent_back":
-            return gettext("Sent the proposed change back to its author")
-        case "translations_confirmed":
-            return gettext("Marked translations as up to date")
-        case "created_api":
-            return gettext("Created through the API")
-        case "changed_api":
-            return gettext("Changed through the API")
-        case "deleted_api":
-            return gettext("Deleted through the API")
-        case "deleted":
-            return gettext("Deleted")
-    return None
-
-
-def comment(key: str, **params) -> str:
-    """A revision comment to store: a key and its parameters, put in words in the language of
-    whoever reads it (describe_comment)."""
-    params = {
-        name: value if value is None or isinstance(value, bool | int | float) else str(value)
-        for name, value in params.items()
-    }
-    if _comment_text(key, params) is None:
-        raise ValueError(f"Unknown history comment {key!r}.")
-    return json.dumps({"comment": key, "params": params}, ensure_ascii=False)
-
-
-@functools.cache
-def _field_labels() -> dict[str, object | None]:
-    """Django stores the changed fields' form labels untranslated (English); map each back to
-    its lazy label so it shows in the reader's language, internal fields to None."""
-    labels: dict[str, object | None] = {}
-    with override(None):
-        for model in records.app_models():
-            for field in [*model._meta.concrete_fields, *model._meta.many_to_many]:
-                if field.name in INTERNAL or not field.editable:
-                    for hidden in (field.name, capfirst(field.verbose_name)):
-                        labels[str(hidden)] = None
-                    continue
-                label = capfirst(field.verbose_name)
-                labels.setdefault(str(label), label)
-                french = _label(model, field)
-                labels.setdefault(str(french), french)
-        for name in INTERNAL:
-            labels[name] = labels[str(capfirst(name.replace("_", " ")))] = None
-    return labels
-
-
-def _change_message(text: str) -> str:
-    """Django admin's JSON change message, in the reader's language, without internal fields."""
-    try:
-        messages = json.loads(text)
-    except ValueError:
-        return text
-    if not isinstance(messages, list):
-        return text
-    labels = _field_labels()
-    kept = []
-    for message in messages:
-        if not isinstance(message, dict):
-            continue
-        changed = message.get("changed")
-        if isinstance(changed, dict) and isinstance(changed.get("fields"), list):
-            fields = [
-                str(labels.get(name, name))
-                for name in changed["fields"]
-                if labels.get(name, name) is not None
-            ]
-            if not fields:
-                continue
-            message = {"changed": {**changed, "fields": fields}}
-        kept.append(message)
-    try:
-        return LogEntry(change_message=json.dumps(kept)).get_change_message()
-    except (KeyError, TypeError, AttributeError, IndexError):
-        return text
-
-
-def keep_untranslated(entry: LogEntry) -> LogEntry:
-    """Make Django admin's change message (JSON, untranslated) the revision's comment, instead
-    of the sentence in the saver's language django-reversion would store."""
-    if is_active():
-        set_comment(entry.change_message)
-    return entry
-
-
-def describe_comment(text: str) -> str:
-    """A revision comment in the active language: ours (see comment), Django admin's change
-    message, or an older plain comment (translated when it is an English interface string)."""
-    text = (text or "").strip()
-    if not text:
-        return ""
-    if text.startswith("{"):
-        try:
-            data = json.loads(text)
-        except ValueError:
-            data = None
-        if isinstance(data, dict) and isinstance(data.get("comment"), str):
-            params = data.get("params") if isinstance(data.get("params"), dict) else {}
-            described = _comment_text(data["comment"], params)
-            if described is not None:
-                return described
-    if text.startswith("["):
-        return _change_message(text)
-    return gettext(text)

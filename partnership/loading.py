@@ -19,8 +19,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from .comments import comment
 from .dates import PartialDate
-from .history import comment
 from .models import (
     RECORD_TYPES,
     Activity,

@@ -33,8 +33,8 @@ from import_export.resources import Diff, ModelResource
 from import_export.results import Error, Result
 from import_export.widgets import CharWidget, ForeignKeyWidget, Widget
 
+from .comments import comment
 from .dates import PartialDate, PartialDateAccessor, Precision
-from .history import comment
 from .models import (
     Activity,
     Agreement,

@@ -8,7 +8,7 @@ from django.forms.models import _get_foreign_key
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from partnership.admin.base import CitationInline
+from partnership.admin.inlines import CitationInline
 from partnership.models import Delivery, Order, Organization, Proposal
 from tests import factories
 

@@ -14,10 +14,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from reversion.models import Revision, Version
 
+from partnership.comments import comment, describe_comment
 from partnership.history import (
-    comment,
     describe_changes,
-    describe_comment,
     describe_value,
     row_label,
     row_labels,

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from reversion.models import Revision, Version
 
 from partnership import records, revisions, workflow
-from partnership.history import comment
+from partnership.comments import comment
 from partnership.models import (
     RECORD_TYPES,
     Citation,

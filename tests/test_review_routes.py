@@ -302,7 +302,7 @@ def test_an_import_by_a_contributor_waits_for_review(
 def test_a_contributors_revert_of_a_published_record_waits_for_review(client, contributor, editor):
     from reversion.models import Version
 
-    from partnership.history import comment
+    from partnership.comments import comment
     from partnership.review import ReviewGate
 
     order = sourced(factories.order(quantity=40))

@@ -139,7 +139,7 @@ class TestAdmin:
         assert record.status == Status.DRAFT
 
     def test_a_recovered_published_record_is_not_republished_by_a_contributor(self, contributor):
-        from partnership.admin.base import WorkflowForm
+        from partnership.admin.forms import WorkflowForm
 
         record = cited_system(status=Status.PUBLISHED)
         record_pk = record.pk

@@ -41,13 +41,8 @@ from ..resources import (
     ParticipationResource,
 )
 from ..sourcing import fact_querysets
-from .base import (
-    EfficientInline,
-    FactAdmin,
-    PublishableAdmin,
-    PublishableFactAdmin,
-    RecordAdmin,
-)
+from .base import FactAdmin, PublishableAdmin, PublishableFactAdmin, RecordAdmin
+from .inlines import EfficientInline
 from .links import ArticleLinkFormSet, RecordLinkAdminMixin, record_autocomplete
 from .proposals import ProposalAdmin
 from .sources import SourceForm

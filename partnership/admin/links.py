@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET
 
 from ..models import RECORD_TYPES
 from ..models.i18n import active_language, column, is_translated, with_translations
-from .base import KnownLabelForm
+from .forms import KnownLabelForm
 
 PAGE_SIZE = 20
 MAX_PAGE = 1000

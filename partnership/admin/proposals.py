@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy
 from .. import review
 from ..comparison import compare, describe_conflicts
 from ..models import Proposal
-from ..states import ApplyError, RecordState
+from ..states import RecordState
+from ..writing import ApplyError
 from .review import record_admin_url
 
 

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from .. import history, records
+from .. import comments, records
 from ..comparison import compare
 from ..models import Proposal, Publishable, Status
 from ..review import (
@@ -36,8 +36,9 @@ from ..review import (
     reader_facing_now,
 )
 from ..sourcing import SourcingError
-from ..states import ApplyError, RecordState, apply, label
+from ..states import RecordState, label
 from ..workflow import can_publish
+from ..writing import ApplyError, apply
 
 
 class _Rollback(Exception):
@@ -142,11 +143,11 @@ class ReviewedAdminMixin:
             return HttpResponseRedirect(request.get_full_path())
 
     def delete_model(self, request, obj):
-        with ReviewGate(request.user, comment=history.comment("deleted")):
+        with ReviewGate(request.user, comment=comments.comment("deleted")):
             super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
-        with ReviewGate(request.user, comment=history.comment("deleted")):
+        with ReviewGate(request.user, comment=comments.comment("deleted")):
             super().delete_queryset(request, queryset)
 
     def _reversion_revisionform_view(self, request, version, template_name, extra_context=None):
@@ -186,7 +187,7 @@ class ReviewedAdminMixin:
             context=context,
             template_name=template_name,
             route=Proposal.Route.RECOVER if recovering else Proposal.Route.REVERT,
-            comment=history.comment("recovered" if recovering else "reverted", date=date),
+            comment=comments.comment("recovered" if recovering else "reverted", date=date),
         )
 
     # Machinery ---------------------------------------------------------------------------------

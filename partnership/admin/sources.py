@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from ..models import Source
-from .base import WorkflowForm
+from .forms import WorkflowForm
 
 
 class SourceForm(WorkflowForm):

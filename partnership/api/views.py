@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from .. import history, timeline
+from .. import comments, timeline
 from ..models import (
     RECORD_TYPES,
     Appointment,
@@ -181,7 +181,7 @@ class RecordViewSet(HttpMixin, viewsets.ModelViewSet):
         return self.reviewed(request, "deleted_api", super().destroy, *args, **kwargs)
 
     def reviewed(self, request, key, write, *args, **kwargs):
-        gate = ReviewGate(request.user, route=Proposal.Route.API, comment=history.comment(key))
+        gate = ReviewGate(request.user, route=Proposal.Route.API, comment=comments.comment(key))
         try:
             with gate:
                 response = write(request, *args, **kwargs)

@@ -12,7 +12,8 @@ from django.utils import timezone
 from reversion.models import Revision, Version
 
 from .. import records
-from ..history import describe_comment, names_of
+from ..comments import describe_comment
+from ..history import names_of
 from ..models import Proposal, Publishable, Status
 from ..sourcing import fact_models, published_without_visible_source, unsourced_records
 from ..workflow import can_publish
