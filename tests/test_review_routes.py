@@ -410,3 +410,53 @@ def test_a_proposal_that_would_break_a_unique_rule_is_refused_clearly(client, co
     assert "with this Slug already exists" in response.content.decode()
     system.refresh_from_db()
     assert system.slug == "taken-elsewhere-not"
+
+
+def test_a_contributors_bulk_actions_leave_published_records_as_they_are(client, contributor):
+    system = sourced(factories.system(role="Troop transport"))
+    stored = System.objects.filter(pk=system.pk).values().get()
+    client.force_login(contributor)
+    changelist = reverse("admin:partnership_system_changelist")
+    for action in ("submit_for_review", "confirm_translations", "publish", "withdraw"):
+        client.post(
+            changelist,
+            {
+                "action": action,
+                "_selected_action": [system.pk],
+                "confirm": "yes",
+                "withdrawn_reason": "No.",
+            },
+        )
+    assert System.objects.filter(pk=system.pk).values().get() == stored
+    assert not Proposal.objects.exists()
+
+
+def test_a_contributors_recovery_of_a_deleted_record_is_published_by_an_editor(
+    client, contributor, editor
+):
+    from reversion.models import Version
+
+    from partnership.review import ReviewGate
+
+    with ReviewGate(editor):
+        order = sourced(factories.order(quantity=10, summary="Recover me"))
+        factories.delivery(order=order, quantity=4)
+    pk = order.pk
+    with ReviewGate(editor):
+        order.delete()
+    version = Version.objects.get_deleted(Order).get(object_id=str(pk))
+    client.force_login(contributor)
+    url = reverse("admin:partnership_order_recover", args=[version.pk])
+    page = client.get(url)
+    assert "Propose recovering this record" in page.content.decode()
+    data = page_form(page.content.decode()) | {"_save": "1"}
+    data.pop("csrfmiddlewaretoken", None)
+    response = client.post(url, data)
+    assert response.status_code == 302, form_errors(response)
+    assert not Order.objects.filter(pk=pk).exists()
+    proposal = Proposal.objects.get(object_id=pk)
+    client.force_login(editor)
+    assert "publishing recovers it" in client.get(proposal.get_absolute_url()).content.decode()
+    review.publish(proposal, user=editor)
+    assert Order.objects.get(pk=pk).summary == "Recover me"
+    assert list(Delivery.objects.filter(order_id=pk).values_list("quantity", flat=True)) == [4]

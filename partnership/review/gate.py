@@ -62,6 +62,7 @@ class ReviewGate:
     comment: str | None = None
     before: dict[Key, RecordState | None] = field(default_factory=dict)
     created: set[Key] = field(default_factory=set)
+    restored: set[Key] = field(default_factory=set)
     # Records whose open proposal was applied first in this write: their new proposal is the
     # result as it stands (the proposal is already in it).
     on_proposal: set[Key] = field(default_factory=set)
@@ -139,7 +140,11 @@ class ReviewGate:
         self.before[key] = RecordState.live(model_of(key), key[1])
 
     def note_created(self, obj) -> None:
-        self.created.add(key_of(obj))
+        if key_of(obj) not in self.restored:
+            self.created.add(key_of(obj))
+
+    def note_restored(self, obj) -> None:
+        self.restored.add(key_of(obj))
 
     def defer(self, callback) -> None:
         """Run `callback` (a message to the user) only if the write is kept as it is."""

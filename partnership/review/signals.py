@@ -31,6 +31,9 @@ def on_pre_save(sender, instance, raw=False, **kwargs):
     gate = current_gate()
     if gate is None or not _tracked(sender):
         return
+    if instance._state.adding and instance.pk is not None:
+        # Inserted with the key it had: a row brought back (revert, recovery), not a new one.
+        gate.note_restored(instance)
     gate.note_before(_stored_root(instance))
     gate.note_before(_key(records.root_key(instance)))
 
