@@ -21,6 +21,17 @@ def english_outside_requests():
         yield
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache: the anonymous API rate limit would otherwise count
+    the requests of every test before it, and fail tests by their order."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def client():
     """Staff-facing pages (admin, API errors) in English: the tests read their messages.

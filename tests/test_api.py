@@ -6,7 +6,6 @@ import re
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
@@ -35,13 +34,6 @@ ENDPOINTS = {
     "country": "countries",
     "tag": "tags",
 }
-
-
-@pytest.fixture(autouse=True)
-def no_throttle_memory():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
