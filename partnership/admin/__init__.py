@@ -36,12 +36,12 @@ from ..records import register_models
 from ..resources import (
     ActivityResource,
     DeliveryResource,
-    ImportExportAdminMixin,
     OrderResource,
     ParticipationResource,
 )
 from ..sourcing import fact_querysets
 from .base import FactAdmin, PublishableAdmin, PublishableFactAdmin, RecordAdmin
+from .imports import ImportExportAdminMixin
 from .inlines import EfficientInline
 from .links import ArticleLinkFormSet, RecordLinkAdminMixin, record_autocomplete
 from .proposals import ProposalAdmin
