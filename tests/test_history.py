@@ -7,6 +7,7 @@ import reversion
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils.html import escape
 from reversion.models import Version
 
 from partnership.models import Citation, Delivery, Order, Status, System
@@ -128,7 +129,7 @@ class TestRecoverDeleted:
                 delivery = factories.delivery(order=order, quantity=quantity)
                 factories.cite(delivery)
             order.save()
-        order_pk, slug = order.pk, order.slug
+        order_pk, slug, name = order.pk, order.slug, str(order)
         client.force_login(admin_user)
         response = client.post(
             reverse("admin:partnership_order_delete", args=[order_pk]), {"post": "yes"}
@@ -138,7 +139,7 @@ class TestRecoverDeleted:
         desk = client.get(reverse("admin:index")).content.decode()
         assert "Recently deleted" in desk and "root-h" in desk
         recover_list = client.get(reverse("admin:partnership_order_recoverlist")).content.decode()
-        assert slug in recover_list or str(order_pk) in recover_list
+        assert escape(name) in recover_list
         version = Version.objects.get_deleted(Order).get(object_id=str(order_pk))
         url = reverse("admin:partnership_order_recover", args=[version.pk])
         page = client.get(url)

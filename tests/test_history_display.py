@@ -356,8 +356,9 @@ class TestEditorsDesk:
         countries = [factories.country(name=f"Desk country {i}") for i in range(5)]
         revision_from_before_the_split(countries, comment("imported", file="countries.csv"))
         Country.objects.filter(pk=countries[0].pk).delete()
-        # Ten revisions, naming records of two types: a constant number of queries.
-        with django_assert_max_num_queries(6):
+        # Ten saves, naming records of two types: a constant number of queries (the saves, their
+        # revisions, their versions, the authors, one query per record type for the names).
+        with django_assert_max_num_queries(8):
             rows = recent_changes(editor)
         assert [record["name"] for record in rows[1]["records"]] == ["Desk system 8"]
         client.force_login(editor)
@@ -388,3 +389,13 @@ class TestEditorsDesk:
             name = record._meta.model_name
             link = reverse(f"admin:partnership_{name}_change", args=[record.pk])
             assert f'<a href="{link}">' in page
+
+
+def test_a_save_of_many_records_is_one_line_on_the_desk(client):
+    """The dataset load gave each record its own revision; the desk shows it as one save."""
+    editor = factories.staff("Editor")
+    client.force_login(editor)
+    panel = client.get(reverse("admin:index")).content.decode()
+    panel = panel.split("Recently changed")[1].split("Recently deleted")[0]
+    assert panel.count("Loaded from the CaMo dataset file") == 1
+    assert "more" in panel

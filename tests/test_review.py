@@ -75,6 +75,9 @@ class TestAdminForm:
         assert not Delivery.objects.filter(order=order).exists()
         proposal = Proposal.objects.get(object_id=order.pk)
         client.force_login(editor)
+        page = client.get(proposal.get_absolute_url()).content.decode()
+        # The added row is named, and its values are listed for the reviewer.
+        assert "Delivery: 20" in page and "<dt>Quantity delivered</dt><dd><ins>20</ins>" in page
         client.post(proposal.get_absolute_url(), {"action": "publish"})
         assert list(Delivery.objects.filter(order=order).values_list("quantity", flat=True)) == [20]
 

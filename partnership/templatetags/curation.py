@@ -4,8 +4,9 @@ from collections import defaultdict
 from django import template
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.admin.utils import quote
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import BooleanField, Case, Count, F, Q, Value, When, Window
+from django.db.models import BooleanField, Case, Count, F, Max, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -134,20 +135,41 @@ SHOWN_PER_REVISION = 3
 
 
 def recent_changes(user, limit: int = 10) -> list[dict]:
-    """The latest revisions: the records each changed (its root record; up to three of them for
-    a revision saved before each record had its own), who, when and why.
+    """The latest saves: the records each changed (each record's root; a save of many records,
+    such as the dataset load or an import, is one line naming three of them and how many more),
+    who, when and why.
 
-    A constant number of queries: the revisions, their first versions (three per revision, with
-    the count), then the names of the records still there, one query per record type.
+    A constant number of queries: the saves, their revisions, the revisions' first versions
+    (three per revision, with the count), the authors, then the names of the records still
+    there, one query per record type.
     """
-    revisions = list(
-        Revision.objects.select_related("user").order_by("-date_created", "-pk")[:limit]
+    saves = list(
+        Revision.objects.values("date_created", "user_id", "comment")
+        .annotate(latest=Max("pk"), count=Count("pk"))
+        .order_by("-date_created", "-latest")[:limit]
     )
+    if not saves:
+        return []
+    same_save = Q(pk__in=[])
+    for save in saves:
+        same_save |= Q(
+            date_created=save["date_created"], user_id=save["user_id"], comment=save["comment"]
+        )
+    by_save = defaultdict(list)
+    for revision in (
+        Revision.objects.filter(same_save)
+        .order_by("pk")
+        .only("pk", "date_created", "user_id", "comment")
+    ):
+        shown = by_save[(revision.date_created, revision.user_id, revision.comment)]
+        if len(shown) < SHOWN_PER_REVISION:
+            shown.append(revision.pk)
+    revision_ids = [pk for ids in by_save.values() for pk in ids]
     roots = ContentType.objects.get_for_models(*records.root_models())
     root_types = {content_type.pk for content_type in roots.values()}
     group = [F("revision_id"), F("is_root")]
     versions = (
-        Version.objects.filter(revision__in=revisions)
+        Version.objects.filter(revision__in=revision_ids)
         .annotate(
             is_root=Case(
                 When(content_type_id__in=root_types, then=Value(True)),
@@ -175,16 +197,23 @@ def recent_changes(user, limit: int = 10) -> list[dict]:
         for model, pks in wanted.items()
         for pk, name in names_of(model, pks).items()
     }
+    authors = get_user_model().objects.in_bulk([s["user_id"] for s in saves if s["user_id"]])
     changes = []
-    for revision in revisions:
-        shown = by_revision[revision.pk][True] or by_revision[revision.pk][False]
+    for save in saves:
+        key = (save["date_created"], save["user_id"], save["comment"])
+        shown, more = [], save["count"] - len(by_save[key])
+        for revision_id in by_save[key]:
+            versions_shown = by_revision[revision_id][True] or by_revision[revision_id][False]
+            shown += versions_shown
+            more += (versions_shown[0].total - len(versions_shown)) if versions_shown else 0
+        author = authors.get(save["user_id"])
         changes.append(
             {
-                "revision": revision,
-                "user": revision.user.get_username() if revision.user else "",
-                "comment": describe_comment(revision.comment),
+                "date": save["date_created"],
+                "user": author.get_username() if author else "",
+                "comment": describe_comment(save["comment"]),
                 "records": [_record(user, version, names) for version in shown],
-                "more": (shown[0].total - len(shown)) if shown else 0,
+                "more": more,
             }
         )
     return changes
