@@ -275,3 +275,28 @@ class TestSharedReferences:
         place.refresh_from_db()
         assert place.name == "Renamed place"
         assert not Proposal.objects.exists()
+
+
+def test_a_contributor_proposes_removing_a_wrong_child_row(client, contributor, editor, order):
+    from partnership.review import ReviewGate
+
+    with ReviewGate(editor):
+        wrong = factories.delivery(order=order, quantity=3)
+    client.force_login(contributor)
+    url = change_url(order)
+    data = page_form(client.get(url).content.decode())
+    index = next(
+        name.split("-")[1]
+        for name, value in data.items()
+        if name.startswith("deliveries-") and name.endswith("-id") and value == str(wrong.pk)
+    )
+    data |= {f"deliveries-{index}-DELETE": "on", "_save": "1"}
+    data.pop("csrfmiddlewaretoken", None)
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert Delivery.objects.filter(pk=wrong.pk).exists()
+    proposal = Proposal.objects.open().get(object_id=order.pk)
+    client.force_login(editor)
+    assert "Removed" in client.get(proposal.get_absolute_url()).content.decode()
+    review.publish(proposal, user=editor)
+    assert not Delivery.objects.filter(pk=wrong.pk).exists()

@@ -389,3 +389,46 @@ def test_the_history_page_shows_child_rows_and_costs_the_same_for_more_versions(
         assert client.get(url).status_code == 200
     assert len(many) == len(few)
     assert len(few) <= 25
+
+
+def test_a_deleted_child_row_is_a_new_version_of_its_record(client, editor):
+    order = factories.order(quantity=10)
+    factories.cite(order)
+    with ReviewGate(editor):
+        delivery = factories.delivery(order=order, quantity=2)
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:partnership_delivery_delete", args=[delivery.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    last = revisions.record_history(Order, order.pk)[-1]["diff"]
+    assert [row.kind for row in last.rows] == ["removed"]
+
+
+def test_reverting_a_version_from_a_revision_of_several_records_touches_one(client, editor):
+    """A history written before revisions were per record: one revision holds two systems."""
+    first, second = factories.system(role="First before"), factories.system(role="Second before")
+    for record in (first, second):
+        factories.cite(record)
+    revision = Revision.objects.create(date_created=timezone.now(), comment="one for all")
+    for record in (first, second, *first.citations.all(), *second.citations.all()):
+        Version.objects.create(
+            revision=revision,
+            content_type=records.ContentType.objects.get_for_model(type(record)),
+            object_id=str(record.pk),
+            db="default",
+            format="json",
+            serialized_data=serializers.serialize("json", [record]),
+            object_repr=str(record),
+        )
+    System.objects.filter(pk__in=[first.pk, second.pk]).update(role="Changed since")
+    version = Version.objects.get(
+        revision=revision, object_id=str(first.pk), content_type__model="system"
+    )
+    client.force_login(editor)
+    url = reverse("admin:partnership_system_revision", args=[first.pk, version.pk])
+    response = post_form(client, url)
+    assert response.status_code == 302, form_errors(response)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.role, second.role) == ("First before", "Changed since")
