@@ -432,3 +432,40 @@ def test_reverting_a_version_from_a_revision_of_several_records_touches_one(clie
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.role, second.role) == ("First before", "Changed since")
+
+
+@pytest.mark.parametrize("view", ["revision", "recover"])
+def test_the_revert_and_recover_pages_cost_the_same_for_more_rows(client, editor, view):
+    """A revert page costs the same whatever the number of rows the record has. A recovery
+    writes each row back (to show it in the form), so it costs a bounded number per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def page_queries(rows):
+        order = factories.order(quantity=50)
+        factories.cite(order)
+        with ReviewGate(editor):
+            for _ in range(rows):
+                factories.cite(factories.delivery(order=order, quantity=1))
+            order.save()
+        version = Version.objects.get_for_object(order).order_by("-pk").first()
+        if view == "revision":
+            with ReviewGate(editor):
+                order.summary = "Changed since"
+                order.save()
+            url = reverse("admin:partnership_order_revision", args=[order.pk, version.pk])
+        else:
+            with ReviewGate(editor):
+                order.delete()
+            url = reverse("admin:partnership_order_recover", args=[version.pk])
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    client.force_login(editor)
+    one, four = page_queries(1), page_queries(4)
+    if view == "revision":
+        assert one == four
+    else:
+        assert (four - one) / 3 <= 25  # each delivery and its citation written back, checked
+    assert one <= (60 if view == "revision" else 90)

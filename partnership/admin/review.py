@@ -278,7 +278,8 @@ class ReviewedAdminMixin:
                 )
                 return HttpResponseRedirect(request.get_full_path())
         stamp = self.concurrency_token(pk, state)
-        gate = ReviewGate(request.user, route=route)
+        # Only a save is recorded; showing the form is rolled back.
+        gate = ReviewGate(request.user, route=route, recording=request.method == "POST")
         try:
             with gate:
                 put()

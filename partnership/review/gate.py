@@ -60,6 +60,9 @@ class ReviewGate:
     user: object
     route: str = Proposal.Route.FORM
     comment: str | None = None
+    # False for a write that is only shown, then rolled back (a form over a version or a
+    # proposal): django-reversion need not serialize what it saves.
+    recording: bool = True
     before: dict[Key, RecordState | None] = field(default_factory=dict)
     created: set[Key] = field(default_factory=set)
     restored: set[Key] = field(default_factory=set)
@@ -84,7 +87,9 @@ class ReviewGate:
             raise RuntimeError("A ReviewGate opens the revision itself; do not nest it in one.")
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
-        self._revision = reversion.create_revision(atomic=False)
+        self._revision = reversion.create_revision(
+            manage_manually=not self.recording, atomic=False
+        )
         self._revision.__enter__()
         if self.user is not None and getattr(self.user, "is_authenticated", False):
             reversion.set_user(self.user)

@@ -21,7 +21,7 @@ def _key(found) -> Key | None:
 def _stored_root(instance) -> Key | None:
     """The root of `instance` as the database holds it (before a save moves it elsewhere)."""
     model = type(instance)
-    if records.is_root(model) or instance.pk is None:
+    if records.is_root(model) or instance.pk is None or instance._state.adding:
         return _key(records.root_key(instance))
     stored = model._base_manager.filter(pk=instance.pk).first()
     return _key(records.root_key(stored if stored is not None else instance))
