@@ -87,9 +87,7 @@ class ReviewGate:
             raise RuntimeError("A ReviewGate opens the revision itself; do not nest it in one.")
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
-        self._revision = reversion.create_revision(
-            manage_manually=not self.recording, atomic=False
-        )
+        self._revision = reversion.create_revision(manage_manually=not self.recording, atomic=False)
         self._revision.__enter__()
         if self.user is not None and getattr(self.user, "is_authenticated", False):
             reversion.set_user(self.user)
