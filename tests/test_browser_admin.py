@@ -402,6 +402,11 @@ def test_a_proposed_change_is_compared_then_published(tab):
     expect(review.locator("ins")).to_contain_text(["Rôle proposé pour la revue"])
     expect(review.locator("del").first).to_contain_text(old_role[:20])
     editor.seen("review-compare")
+    editor.page.locator(".proposal-preview-link").get_by_role("link", name="French").click()
+    expect(editor.page.locator("main")).to_contain_text("Rôle proposé pour la revue")
+    expect(editor.page.locator(".banner-preview")).to_contain_text("Aperçu d’une modification proposée")
+    editor.seen("review-preview")
+    editor.page.locator(".banner-preview a").click()  # the page is in French
     editor.page.get_by_role("button", name="Publish this change").click()
     expect(editor.page.locator(".messagelist")).to_contain_text("is published")
     reader.goto("/fr/systems/jaguar/")

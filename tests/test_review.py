@@ -4,6 +4,7 @@ by any route, is a proposal an Editor publishes or sends back; readers keep the 
 import io
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -300,3 +301,21 @@ def test_a_contributor_proposes_removing_a_wrong_child_row(client, contributor, 
     assert "Removed" in client.get(proposal.get_absolute_url()).content.decode()
     review.publish(proposal, user=editor)
     assert not Delivery.objects.filter(pk=wrong.pk).exists()
+
+
+def test_the_editor_previews_the_public_page_with_the_proposal(client, contributor, editor):
+    system = cited(factories.system(role="Troop transport"))
+    proposal = propose_role(client, contributor, system, "Fire support")
+    client.force_login(editor)
+    review_page = client.get(proposal.get_absolute_url()).content.decode()
+    preview_url = reverse("admin:partnership_proposal_preview", args=[proposal.pk]) + "?lang=fr"
+    assert preview_url in review_page
+    preview = client.get(preview_url)
+    assert preview.status_code == 200
+    assert "no-store" in preview["Cache-Control"]
+    page = preview.content.decode()
+    assert "Fire support" in page and "Preview of a proposed change." in page
+    system.refresh_from_db()
+    assert system.role == "Troop transport"
+    assert "Fire support" not in public(Client(), system)
+    assert client.get(preview_url.replace("lang=fr", "lang=xx")).status_code == 404

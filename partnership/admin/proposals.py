@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import Resolver404, path, resolve, reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from .. import review
 from ..comparison import compare, describe_conflicts
 from ..models import Proposal
+from ..models.i18n import LANGUAGE_CODES, LANGUAGE_NAMES
 from ..states import RecordState
 from ..writing import ApplyError
 from .review import record_admin_url
@@ -83,6 +89,56 @@ class ProposalAdmin(admin.ModelAdmin):
     def record_type(self, obj):
         return obj.content_type.model_class()._meta.verbose_name
 
+    def get_urls(self):
+        preview = path(
+            "<int:pk>/preview/",
+            self.admin_site.admin_view(self.preview_view),
+            name="partnership_proposal_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    def preview_view(self, request, pk):
+        """The record's public page as readers would see it once the proposal is published
+        (rendered in a transaction that is then rolled back), for an anonymous reader."""
+        proposal = Proposal.objects.select_related("content_type").filter(pk=pk).first()
+        if proposal is None or proposal.record_model is None:
+            raise Http404(_("No such proposed change."))
+        if not self.has_view_permission(request, proposal):
+            raise PermissionDenied
+        if not hasattr(proposal.record_model, "get_absolute_url"):
+            raise Http404(_("This kind of record has no public page."))
+
+        class _Shown(Exception):
+            def __init__(self, response):
+                super().__init__()
+                self.response = response
+
+        language = request.GET.get("lang") or translation.get_language()
+        if language not in LANGUAGE_CODES:
+            raise Http404(_("No such language."))
+        try:
+            with transaction.atomic(), translation.override(language):
+                review.apply_proposal(proposal, validate=False)
+                record = proposal.record_model._base_manager.get(pk=proposal.object_id)
+                page = record.get_absolute_url()
+                match = resolve(page)
+                reader = copy.copy(request)
+                reader.user = AnonymousUser()
+                reader.path = reader.path_info = page
+                reader.proposal_preview = proposal
+                reader.LANGUAGE_CODE = language
+                response = match.func(reader, *match.args, **match.kwargs)
+                if hasattr(response, "render"):
+                    response.render()
+                raise _Shown(response)
+        except _Shown as shown:
+            response = shown.response
+        except (ApplyError, Resolver404) as error:
+            raise Http404(_("This proposal cannot be shown as a page.")) from error
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         proposal = (
             Proposal.objects.select_related("content_type", "created_by", "reviewed_by")
@@ -145,6 +201,19 @@ class ProposalAdmin(admin.ModelAdmin):
             "can_discard": proposal.is_open and (can_review or is_author),
             "edit_url": edit_url,
             "record_type": model._meta.verbose_name,
+            "previews": (
+                [
+                    (
+                        code,
+                        LANGUAGE_NAMES[code],
+                        reverse("admin:partnership_proposal_preview", args=[proposal.pk])
+                        + f"?lang={code}",
+                    )
+                    for code in LANGUAGE_CODES
+                ]
+                if proposal.is_open and hasattr(model, "get_absolute_url")
+                else []
+            ),
         }
         return TemplateResponse(request, self.review_template, context)
 
