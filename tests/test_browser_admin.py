@@ -404,7 +404,9 @@ def test_a_proposed_change_is_compared_then_published(tab):
     editor.seen("review-compare")
     editor.page.locator(".proposal-preview-link").get_by_role("link", name="French").click()
     expect(editor.page.locator("main")).to_contain_text("Rôle proposé pour la revue")
-    expect(editor.page.locator(".banner-preview")).to_contain_text("Aperçu d’une modification proposée")
+    expect(editor.page.locator(".banner-preview")).to_contain_text(
+        "Aperçu d’une modification proposée"
+    )
     editor.seen("review-preview")
     editor.page.locator(".banner-preview a").click()  # the page is in French
     editor.page.get_by_role("button", name="Publish this change").click()
