@@ -6,6 +6,7 @@ import io
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from partnership import review
@@ -314,7 +315,10 @@ def test_the_editor_previews_the_public_page_with_the_proposal(client, contribut
     assert preview.status_code == 200
     assert "no-store" in preview["Cache-Control"]
     page = preview.content.decode()
-    assert "Fire support" in page and "Preview of a proposed change." in page
+    with translation.override("fr"):
+        banner = translation.gettext("Preview of a proposed change.")
+    assert "Fire support" in page and banner in page
+    assert proposal.get_absolute_url() in page
     system.refresh_from_db()
     assert system.role == "Troop transport"
     assert "Fire support" not in public(Client(), system)
