@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test check pytest install messages migrate load superuser clean schemathesis
+.PHONY: run test check pytest install messages migrate load dump superuser clean schemathesis
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
@@ -31,6 +31,10 @@ migrate: install
 load: migrate
 	$(BIN)/python manage.py load_camo
 	$(BIN)/python manage.py createinitialrevisions --comment "Initial version" -v 0
+
+# The database written back as a dataset (partnership/data/SCHEMA.md, "Dumping").
+dump: migrate
+	$(BIN)/python manage.py dump_camo --out var/dump
 
 run: load
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)

@@ -32,8 +32,12 @@ class Series:
     label: str
     # (date of the order, quantity): drawn as a dashed step line of the cumulative quantity.
     ordered: list[tuple[datetime.date, int]]
-    # (date of the delivery, quantity, None when it was not disclosed): a solid step line.
+    # (date of the delivery, quantity, None when it was not disclosed): a solid step line, which
+    # stops at the first delivery of undisclosed quantity (the count is unknown from there on).
     delivered: list[tuple[datetime.date, int | None]]
+    # False when these deliveries are not followed here: the recorded ones are drawn as markers,
+    # with no delivered line and no delivered total.
+    tracked: bool = True
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,7 @@ class _Timeline:
     label: str
     index: int
     steps: list[_Step] = field(default_factory=list)
+    tracked: bool = True
 
     @classmethod
     def of(cls, series: Series, index: int) -> _Timeline:
@@ -136,7 +141,7 @@ class _Timeline:
             delivered += step.delivered_change
             undisclosed += step.undisclosed_change
             step.ordered, step.delivered, step.undisclosed = ordered, delivered, undisclosed
-        return cls(label=series.label, index=index, steps=steps)
+        return cls(label=series.label, index=index, steps=steps, tracked=series.tracked)
 
     def at(self, date: datetime.date) -> _Step:
         """The cumulative state at the end of `date` (all zero before the first step)."""
@@ -146,6 +151,11 @@ class _Timeline:
     @property
     def last(self) -> _Step:
         return self.steps[-1]
+
+    @property
+    def delivered_known(self) -> bool:
+        """Whether the delivered total is known: tracked, every quantity disclosed."""
+        return self.tracked and not self.last.undisclosed
 
     @property
     def ordered_total(self) -> int:
@@ -168,12 +178,17 @@ def _date(value: datetime.date) -> str:
     return date_format(value, "DATE_FORMAT")
 
 
-def _delivered_display(step: _Step) -> str:
-    """The cumulative delivered figure, saying when part of it was not disclosed."""
+def _delivered_display(step: _Step, tracked: bool = True) -> str:
+    """The cumulative delivered figure, saying when part of it was not disclosed or when the
+    deliveries are not tracked."""
+    if not tracked:
+        if not step.delivered:
+            return gettext("not tracked")
+        return gettext("not tracked (%(count)s recorded)") % {"count": _number(step.delivered)}
     if not step.undisclosed:
         return _number(step.delivered)
     if not step.delivered:
-        return gettext("not disclosed")
+        return gettext("delivered, number not disclosed")
     return gettext("at least %(count)s (part not disclosed)") % {"count": _number(step.delivered)}
 
 
@@ -211,7 +226,7 @@ def _rows(timelines: list[_Timeline], today: datetime.date) -> list[dict]:
                     "delivered": step.delivered,
                     "undisclosed": step.undisclosed,
                     "ordered_display": _number(step.ordered),
-                    "delivered_display": _delivered_display(step),
+                    "delivered_display": _delivered_display(step, timeline.tracked),
                     "changes": changes,
                     "changes_display": "; ".join(changes),
                 }
@@ -233,19 +248,37 @@ def _describe(timelines: list[_Timeline], today: datetime.date) -> str:
     sentences = []
     for timeline in timelines:
         now = timeline.at(today)
-        clauses = [
-            gettext("%(series)s: %(ordered)s ordered, %(delivered)s delivered by %(date)s")
-            % {
-                "series": timeline.label,
-                "ordered": _number(now.ordered),
-                "delivered": _number(now.delivered),
-                "date": _date(today),
-            }
-        ]
-        if now.undisclosed:
-            clauses.append(_undisclosed(now.undisclosed))
+        figures = {
+            "series": timeline.label,
+            "ordered": _number(now.ordered),
+            "delivered": _number(now.delivered),
+            "date": _date(today),
+        }
+        if not timeline.tracked:
+            clauses = [
+                gettext(
+                    "%(series)s: %(ordered)s ordered by %(date)s; deliveries not tracked here"
+                    " (%(delivered)s recorded)"
+                )
+                % figures
+            ]
+        elif now.undisclosed and not now.delivered:
+            clauses = [
+                gettext(
+                    "%(series)s: %(ordered)s ordered by %(date)s; deliveries have started, "
+                    "number not disclosed"
+                )
+                % figures
+            ]
+        else:
+            clauses = [
+                gettext("%(series)s: %(ordered)s ordered, %(delivered)s delivered by %(date)s")
+                % figures
+            ]
+            if now.undisclosed:
+                clauses.append(_undisclosed(now.undisclosed))
         last = timeline.last
-        if last.date > today:
+        if last.date > today and timeline.tracked:
             clauses.append(
                 gettext("planned: %(ordered)s ordered and %(delivered)s delivered by %(date)s")
                 % {
@@ -550,6 +583,8 @@ class _Drawing:
         series_class = f"chart-series-{timeline.index}"
         origin = f"M{_n(self.x(timeline.steps[0].date))} {_n(self.y(0))}"
         ordered, delivered, markers = [origin], [origin], []
+        # The delivered line stops at the first delivery of undisclosed quantity.
+        delivered_open = True
 
         def tooltip(step: _Step, what: str) -> str:
             return gettext("%(series)s, %(date)s: %(what)s") % {
@@ -567,7 +602,8 @@ class _Drawing:
                 if not change:
                     continue
                 y = self.y(total)
-                path.append(f"H{_n(x)} V{_n(y)}")
+                if kind == "ordered" or delivered_open:
+                    path.append(f"H{_n(x)} V{_n(y)}")
                 counts = {"count": _number(change), "total": _number(total)}
                 what = (
                     gettext("%(count)s ordered, %(total)s in all")
@@ -586,18 +622,14 @@ class _Drawing:
                     )
                 )
             if step.undisclosed_change:
-                markers.append(
-                    _diamond(
-                        x,
-                        self.y(step.delivered),
-                        colour=colour,
-                        tooltip=tooltip(step, gettext("delivery, quantity not disclosed")),
-                        **{"class": f"chart-marker chart-undisclosed {series_class}"},
-                    )
-                )
+                if delivered_open:
+                    delivered.append(f"H{_n(x)}")
+                    delivered_open = False
+                markers.append(self.undisclosed_annotation(timeline, step, x, tooltip))
         end = f"H{_n(self.x(self.end))}"
         ordered.append(end)
-        delivered.append(end)
+        if delivered_open:
+            delivered.append(end)
         line = {"fill": "none", "stroke": colour, "stroke-linejoin": "round"}
         paths = [
             _tag(
@@ -610,19 +642,63 @@ class _Drawing:
                     "stroke-dasharray": ORDERED_DASHES,
                 },
             ),
-            _tag(
-                "path",
-                {
-                    "class": f"chart-line chart-delivered {series_class}",
-                    "d": " ".join(delivered),
-                    **line,
-                    "stroke-width": "3",
-                },
-            ),
         ]
+        if timeline.tracked:
+            paths.append(
+                _tag(
+                    "path",
+                    {
+                        "class": f"chart-line chart-delivered {series_class}",
+                        "d": " ".join(delivered),
+                        **line,
+                        "stroke-width": "3",
+                    },
+                )
+            )
         return (
             _tag("g", {"class": f"chart-series {series_class}"}, "".join(paths)),
             _tag("g", {"class": f"chart-markers {series_class}"}, "".join(markers)),
+        )
+
+    def undisclosed_annotation(self, timeline: _Timeline, step: _Step, x: float, tooltip) -> str:
+        """A delivery of undisclosed quantity: a diamond in a band above the plot, a dotted guide
+        down to its date and the words "delivered, number not disclosed" (never a point at 0)."""
+        y = TOP + 8 + (timeline.index % 4) * 14
+        label = gettext("delivered, number not disclosed")
+        right_half = x > LEFT + PLOT_WIDTH / 2
+        series_class = f"chart-series-{timeline.index}"
+        return _tag(
+            "g",
+            {"class": f"chart-undisclosed {series_class}"},
+            _tag(
+                "line",
+                {
+                    "class": "chart-undisclosed-guide",
+                    "x1": _n(x),
+                    "x2": _n(x),
+                    "y1": _n(y),
+                    "y2": _n(PLOT_BOTTOM),
+                    "stroke": timeline.colour,
+                    "stroke-width": "1",
+                    "stroke-dasharray": "1 3",
+                },
+            )
+            + _diamond(
+                x,
+                y,
+                colour=timeline.colour,
+                tooltip=tooltip(step, label),
+                **{"class": f"chart-marker chart-undisclosed {series_class}"},
+            )
+            + _text(
+                x - 10 if right_half else x + 10,
+                y + 4,
+                label,
+                class_="chart-undisclosed-label",
+                text_anchor="end" if right_half else "start",
+                fill=timeline.colour,
+                font_size=str(SMALL_FONT_SIZE),
+            ),
         )
 
     def end_labels(self) -> str:
@@ -631,7 +707,10 @@ class _Drawing:
         for timeline in self.timelines:
             last = timeline.last
             labels.append([self.y(last.ordered), _number(last.ordered), timeline, "ordered"])
-            labels.append([self.y(last.delivered), _number(last.delivered), timeline, "delivered"])
+            if timeline.delivered_known:
+                labels.append(
+                    [self.y(last.delivered), _number(last.delivered), timeline, "delivered"]
+                )
         labels.sort(key=lambda label: label[0])
         gap = SMALL_FONT_SIZE + 2
         for previous, label in itertools.pairwise(labels):
@@ -664,13 +743,15 @@ class _Drawing:
         """
         items = []
         for timeline in self.timelines:
-            for kind, label in (
-                ("ordered", gettext("%(series)s: ordered")),
-                ("delivered", gettext("%(series)s: delivered")),
-            ):
+            delivered = (
+                ("delivered", gettext("%(series)s: delivered"))
+                if timeline.tracked
+                else ("recorded", gettext("%(series)s: deliveries not tracked, recorded ones only"))
+            )
+            for kind, label in (("ordered", gettext("%(series)s: ordered")), delivered):
                 items.append((timeline, kind, label % {"series": timeline.label}))
         if any(timeline.last.undisclosed for timeline in self.timelines):
-            items.append((None, "undisclosed", gettext("Delivery, quantity not disclosed")))
+            items.append((None, "undisclosed", gettext("Delivered, number not disclosed")))
         if self.end > self.today:
             items.append((None, "today", gettext("Today, %(date)s") % {"date": _date(self.today)}))
         columns = 2 if all(_fits(label, LEGEND_COLUMN - 44) for *_, label in items) else 1
@@ -713,6 +794,15 @@ class _Drawing:
                 },
             )
         series_class = f"chart-series-{timeline.index}"
+        if kind == "recorded":
+            return _marker(
+                timeline.shape,
+                x + 14,
+                y,
+                colour=timeline.colour,
+                hollow=False,
+                **{"class": f"chart-marker chart-delivered {series_class}"},
+            )
         line = _tag(
             "line",
             {

@@ -19,7 +19,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from . import claim_specs
 from .comments import comment
+from .dataset_format import RECORD_FLAGS, keys_of
 from .dates import PartialDate
 from .models import (
     RECORD_TYPES,
@@ -33,6 +35,7 @@ from .models import (
     Delivery,
     Event,
     Membership,
+    Milestone,
     Order,
     Organization,
     Participation,
@@ -59,8 +62,6 @@ from .sourcing import published_without_visible_source
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "camo"
 
-FACT_KEYS = {"sources", "estimate", "disputed", "uncertainty"}
-
 
 class DatasetError(Exception):
     """The dataset file cannot be loaded; the message says where and why."""
@@ -70,10 +71,34 @@ class Loader:
     def __init__(self, data: dict):
         if not isinstance(data, dict):
             raise DatasetError("The dataset must be a mapping of record types to lists.")
-        self.data = data
+        self._claims: dict[int, list[claim_specs.ClaimSpec]] = {}
+        self.data = {name: self.unwrap(records, name) for name, records in data.items()}
         self.stats: dict[str, Counter] = {}
         self._cache: dict[tuple[type, str], models.Model] = {}
         self._content_types: dict[type, ContentType] = {}
+
+    def unwrap(self, value, path):
+        """`value` with every cited value (`{value: ..., sources: ...}`) of every record and
+        child row replaced by the value, its claims kept aside for `fact`."""
+        if isinstance(value, list):
+            return [self.unwrap(item, f"{path}[{index}]") for index, item in enumerate(value)]
+        if not isinstance(value, dict) or (
+            "sources" not in value
+            and not any(claim_specs.is_claim(item) for item in value.values())
+        ):
+            return value
+        try:
+            plain, claims = claim_specs.unwrap(value)
+        except claim_specs.ClaimSpecError as error:
+            raise DatasetError(f"{path}.{error}") from error
+        plain = {
+            name: self.unwrap(item, f"{path}.{name}")
+            if isinstance(item, list) and name != "sources"
+            else item
+            for name, item in plain.items()
+        }
+        self._claims[id(plain)] = claims
+        return plain
 
     @classmethod
     def from_file(cls, path: Path | str = DEFAULT_PATH) -> Loader:
@@ -146,19 +171,18 @@ class Loader:
             spec,
             path,
             {"slug", "title"},
-            {
-                "publisher",
-                "url",
-                "url_incomplete",
-                "language",
-                "kind",
-                "published_on",
-                "notes",
-                "retrieved_on",
-            },
+            keys_of("sources", fact=False),
         )
         values = self.pick(
-            spec, "title", "publisher", "url", "url_incomplete", "language", "kind", "notes"
+            spec,
+            "title",
+            "publisher",
+            "url",
+            "url_incomplete",
+            "language",
+            "kind",
+            "notes",
+            "title_reconstructed",
         )
         values |= self.partial_dates(spec, path, "published_on")
         if "retrieved_on" in spec:
@@ -166,7 +190,7 @@ class Loader:
         self.upsert(Source, path, {"slug": spec["slug"]}, values, publishable=True)
 
     def load_country(self, spec, path):
-        self.keys(spec, path, {"code", "slug", "name"}, {"summary"})
+        self.keys(spec, path, {"code", "slug", "name"}, keys_of("countries", fact=False))
         self.upsert(
             Country,
             path,
@@ -180,7 +204,7 @@ class Loader:
         self.upsert(Tag, path, {"slug": spec["slug"]}, {"name": spec["name"]})
 
     def load_place(self, spec, path):
-        self.keys(spec, path, {"slug", "name", "country"}, {"latitude", "longitude"})
+        self.keys(spec, path, {"slug", "name", "country"}, keys_of("places", fact=False))
         values = {"name": spec["name"], "country": self.country(spec["country"], path)}
         for axis in ("latitude", "longitude"):
             if axis in spec:
@@ -194,7 +218,7 @@ class Loader:
             spec,
             path,
             {"slug", "name", "kind"},
-            {"short_name", "country", "parent", "founded_on", "location", "summary"} | FACT_KEYS,
+            keys_of("organizations"),
         )
         values = self.pick(spec, "name", "short_name", "kind", "location", "summary")
         values["country"] = self.country(spec.get("country"), path)
@@ -203,15 +227,13 @@ class Loader:
         self.fact(Organization, spec, path, {"slug": spec["slug"]}, values, publishable=True)
 
     def load_person(self, spec, path):
-        self.keys(
-            spec, path, {"slug", "name"}, {"rank", "country", "summary", "appointments"} | FACT_KEYS
-        )
+        self.keys(spec, path, {"slug", "name"}, keys_of("people"))
         values = self.pick(spec, "name", "rank", "summary")
         values["country"] = self.country(spec.get("country"), path)
         person = self.fact(Person, spec, path, {"slug": spec["slug"]}, values, publishable=True)
         for index, item in enumerate(spec.get("appointments") or []):
             where = f"{path}.appointments[{index}]"
-            self.keys(item, where, {"organization", "title"}, {"start", "end"} | FACT_KEYS)
+            self.keys(item, where, {"organization", "title"}, keys_of("appointments"))
             lookup = {
                 "person": person,
                 "organization": self.ref(
@@ -228,7 +250,7 @@ class Loader:
             spec,
             path,
             {"slug", "name"},
-            {"acronym", "summary", "objectives", "memberships"} | FACT_KEYS,
+            keys_of("partnerships"),
         )
         values = self.pick(spec, "name", "acronym", "summary", "objectives")
         partnership = self.fact(
@@ -236,7 +258,7 @@ class Loader:
         )
         for index, item in enumerate(spec.get("memberships") or []):
             where = f"{path}.memberships[{index}]"
-            self.keys(item, where, {"country", "role"}, {"through", "since", "until"} | FACT_KEYS)
+            self.keys(item, where, {"country", "role"}, keys_of("memberships"))
             values = {"role": item["role"], "through": self.country(item.get("through"), where)}
             values |= self.partial_dates(item, where, "since", "until")
             lookup = {"partnership": partnership, "country": self.country(item["country"], where)}
@@ -247,7 +269,7 @@ class Loader:
             spec,
             path,
             {"slug", "name"},
-            {"launched_on", "lead_organization", "summary", "participants"} | FACT_KEYS,
+            keys_of("programmes"),
         )
         values = self.pick(spec, "name", "summary") | self.partial_dates(spec, path, "launched_on")
         values["lead_organization"] = self.ref(
@@ -258,7 +280,7 @@ class Loader:
         )
         for index, item in enumerate(spec.get("participants") or []):
             where = f"{path}.participants[{index}]"
-            self.keys(item, where, {"country", "role"}, {"joined_on"} | FACT_KEYS)
+            self.keys(item, where, {"country", "role"}, keys_of("participants"))
             values = {"role": item["role"]} | self.partial_dates(item, where, "joined_on")
             lookup = {"programme": programme, "country": self.country(item["country"], where)}
             self.fact(ProgrammeParticipant, item, where, lookup, values)
@@ -268,20 +290,7 @@ class Loader:
             spec,
             path,
             {"slug", "partnership", "title", "kind"},
-            {
-                "short_title",
-                "official_title",
-                "parent",
-                "signed_on",
-                "signed_at",
-                "in_force_on",
-                "signatories",
-                "parties",
-                "amount",
-                "currency",
-                "summary",
-            }
-            | FACT_KEYS,
+            keys_of("agreements"),
         )
         values = self.pick(
             spec,
@@ -311,16 +320,7 @@ class Loader:
             spec,
             path,
             {"slug", "name", "category"},
-            {
-                "designation",
-                "role",
-                "programme",
-                "manufacturers",
-                "specifications",
-                "summary",
-                "variants",
-            }
-            | FACT_KEYS,
+            keys_of("systems"),
         )
         values = self.pick(spec, "name", "designation", "category", "role", "summary")
         values["specifications"] = spec.get("specifications") or {}
@@ -336,7 +336,7 @@ class Loader:
         )
         for index, item in enumerate(spec.get("variants") or []):
             where = f"{path}.variants[{index}]"
-            self.keys(item, where, {"slug", "name"}, {"designation", "summary"} | FACT_KEYS)
+            self.keys(item, where, {"slug", "name"}, keys_of("variants"))
             variant = self.fact(
                 Variant,
                 item,
@@ -351,22 +351,11 @@ class Loader:
             spec,
             path,
             {"slug", "buyer", "system", "quantity"},
-            {
-                "variant",
-                "ordered_on",
-                "status",
-                "agreement",
-                "contracting_authority",
-                "supplier",
-                "amount",
-                "currency",
-                "expected_delivery",
-                "summary",
-                "deliveries",
-            }
-            | FACT_KEYS,
+            keys_of("orders"),
         )
-        values = self.pick(spec, "quantity", "currency", "expected_delivery", "summary")
+        values = self.pick(
+            spec, "quantity", "currency", "expected_delivery", "deliveries_tracked", "summary"
+        )
         if "status" in spec:
             values["order_status"] = spec["status"]
         values["buyer"] = self.country(spec["buyer"], path)
@@ -379,12 +368,18 @@ class Loader:
             values[role] = self.ref(Organization, spec.get(role), f"{path}.{role}")
         values["amount"] = self.amount(spec, path)
         values |= self.partial_dates(spec, path, "ordered_on")
-        order = self.fact(Order, spec, path, {"slug": spec["slug"]}, values, publishable=True)
+        order = self.fact(
+            Order,
+            spec,
+            path,
+            {"slug": spec["slug"]},
+            values,
+            publishable=True,
+            aliases={"status": "order_status"},
+        )
         for index, item in enumerate(spec.get("deliveries") or []):
             where = f"{path}.deliveries[{index}]"
-            self.keys(
-                item, where, {"delivered_on"}, {"quantity", "recipient", "summary"} | FACT_KEYS
-            )
+            self.keys(item, where, {"delivered_on"}, keys_of("deliveries"))
             dates = self.partial_dates(item, where, "delivered_on")
             lookup = {"order": order} | dates
             values = {
@@ -393,26 +388,42 @@ class Loader:
                 "summary": item.get("summary", ""),
             }
             self.fact(Delivery, item, where, lookup, values)
+        for index, item in enumerate(spec.get("milestones") or []):
+            self.load_milestone(order, item, f"{path}.milestones[{index}]")
+
+    def load_milestone(self, order, spec, path):
+        self.keys(
+            spec,
+            path,
+            {"kind", "planned_on"},
+            keys_of("milestones"),
+        )
+        dates = self.partial_dates(spec, path, "planned_on", "planned_until")
+        lookup = {"order": order, "kind": spec["kind"]} | {
+            name: dates[name] for name in ("planned_on", "planned_on_precision")
+        }
+        values = {
+            name: value for name, value in dates.items() if name.startswith("planned_until")
+        } | {"quantity": spec.get("quantity"), "summary": spec.get("summary", "")}
+        met_by = None
+        if spec.get("met_by"):
+            met = self.partial_dates(spec, path, "met_by")
+            met_by = order.deliveries.filter(
+                delivered_on=met["met_by"], delivered_on_precision=met["met_by_precision"]
+            ).first()
+            if met_by is None:
+                raise DatasetError(
+                    f"{path}.met_by: this order has no delivery on {spec['met_by']}."
+                )
+        values["met_by"] = met_by
+        self.fact(Milestone, spec, path, lookup, values)
 
     def load_activity(self, spec, path):
         self.keys(
             spec,
             path,
             {"slug", "name", "kind"},
-            {
-                "parent",
-                "edition",
-                "start",
-                "end",
-                "place",
-                "location",
-                "country",
-                "strength",
-                "cancelled",
-                "summary",
-                "participations",
-            }
-            | FACT_KEYS,
+            keys_of("activities"),
         )
         values = self.pick(spec, "name", "kind", "edition", "location", "strength", "summary")
         values["is_cancelled"] = bool(spec.get("cancelled", False))
@@ -427,7 +438,7 @@ class Loader:
                 item,
                 where,
                 {"role"},
-                {"organization", "country", "strength", "description", "commander"} | FACT_KEYS,
+                keys_of("participations"),
             )
             lookup = {
                 "activity": activity,
@@ -446,7 +457,7 @@ class Loader:
             spec,
             path,
             {"slug", "title", "kind", "date"},
-            {"end", "place", "partnership", "countries", "summary"} | FACT_KEYS,
+            keys_of("events"),
         )
         values = self.pick(spec, "title", "kind", "summary") | self.partial_dates(
             spec, path, "date", "end"
@@ -467,7 +478,7 @@ class Loader:
             spec,
             path,
             {"slug", "title", "published_on"},
-            {"standfirst", "body", "language", "tags", "related", "links"} | FACT_KEYS,
+            keys_of("articles") | {"links"},
         )
         values = self.pick(spec, "title", "standfirst", "body", "language")
         values |= self.partial_dates(spec, path, "published_on")
@@ -505,7 +516,7 @@ class Loader:
             spec,
             path,
             {"slug", "text", "person"},
-            {"language", "said_on", "occasion", "article"} | FACT_KEYS,
+            keys_of("quotes"),
         )
         values = self.pick(spec, "text", "language", "occasion") | self.partial_dates(
             spec, path, "said_on"
@@ -522,6 +533,13 @@ class Loader:
         missing = sorted(key for key in required if spec.get(key) in (None, ""))
         if missing:
             raise DatasetError(f"{path}: missing {', '.join(missing)}.")
+        flags = sorted(RECORD_FLAGS & set(spec) - set(optional))
+        if flags:
+            raise DatasetError(
+                f"{path}: {', '.join(flags)} no longer applies to a whole record; write the "
+                "uncertain value as a claim, e.g. quantity: {value: 1000, upper: 1200, "
+                "certainty: range, sources: [...]} (see SCHEMA.md, Claims)."
+            )
         unknown = sorted(set(spec) - set(required) - set(optional))
         if unknown:
             raise DatasetError(f"{path}: unknown key(s) {', '.join(unknown)}.")
@@ -602,31 +620,46 @@ class Loader:
             self._content_types[model] = ContentType.objects.get_for_model(model)
         return self._content_types[model]
 
-    def fact(self, model, spec, path, lookup, values, **options):
-        """Upsert a fact-bearing record with its uncertainty flags and citations."""
-        values = values | {
-            "is_estimate": bool(spec.get("estimate", False)),
-            "is_disputed": bool(spec.get("disputed", False)),
-            "uncertainty": spec.get("uncertainty", ""),
-        }
-        sources = spec.get("sources") or []
-        if not sources:
+    def fact(self, model, spec, path, lookup, values, *, aliases=None, **options):
+        """Upsert a fact-bearing record with its uncertainty note, claims and citations.
+
+        `aliases` maps a dataset key to the field it sets when the names differ."""
+        values = values | {"uncertainty": spec.get("uncertainty", "")}
+        whole, claimed = claim_specs.from_source_items(spec.get("sources") or [])
+        claimed = self._claims.get(id(spec), []) + claimed
+        for claim in claimed:
+            claim.field = (aliases or {}).get(claim.field, claim.field)
+        if not whole and not claimed:
             raise DatasetError(f"{path}: a fact-bearing record needs at least one source.")
         instance = self.upsert(model, path, lookup, values, **options)
-        content_type = self.content_type(model)
-        for index, item in enumerate(sources):
-            where = f"{path}.sources[{index}]"
+        kept_citations = set()
+
+        def cite(item, where, claim):
             if isinstance(item, str):
                 item = {"source": item}
-            self.keys(item, where, {"source"}, {"field", "value", "locator", "excerpt"})
-            citation_lookup = {
-                "content_type": content_type,
-                "object_id": instance.pk,
-                "source": self.ref(Source, item["source"], f"{where}.source"),
-                "field": item.get("field", ""),
-                "claimed_value": str(item.get("value", "")),
-            }
-            self.upsert(Citation, where, citation_lookup, self.pick(item, "locator", "excerpt"))
+            if not isinstance(item, dict):
+                raise DatasetError(f"{where}: give a source key or a mapping with source.")
+            self.keys(item, where, {"source"}, {"locator", "excerpt"})
+            citation = self.upsert(
+                Citation,
+                where,
+                {
+                    "content_type": self.content_type(model),
+                    "object_id": instance.pk,
+                    "source": self.ref(Source, item["source"], f"{where}.source"),
+                    "claim": claim,
+                },
+                self.pick(item, "locator", "excerpt"),
+            )
+            kept_citations.add(citation.pk)
+
+        for index, item in enumerate(whole):
+            cite(item, f"{path}.sources[{index}]", None)
+        try:
+            kept_claims = claim_specs.ClaimWriter(instance, cite, path).write(claimed)
+        except claim_specs.ClaimSpecError as error:
+            raise DatasetError(str(error)) from error
+        claim_specs.forget_others(instance, kept_claims, kept_citations)
         return instance
 
     @staticmethod

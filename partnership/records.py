@@ -5,7 +5,8 @@ a shared reference (place, tag). Every other row belongs to one root:
 
 - a *child row* has a cascading foreign key to a publishable record (an order's deliveries, a
   person's appointments, an article's links);
-- a *citation* belongs to the record it cites for, and so to that record's root.
+- a *generic row* (a citation, a claim) belongs to the fact it is about, through a generic
+  relation, and so to that fact's root.
 
 History, revert, recovery and review all work on one root with the rows it owns, never on
 whatever else was saved at the same time.
@@ -16,11 +17,12 @@ from __future__ import annotations
 import functools
 
 from django.apps import apps
+from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 
-from .models import Citation, Fact, Proposal, Publishable
+from .models import Fact, Proposal, Publishable
 
 
 @functools.cache
@@ -32,9 +34,34 @@ def app_models() -> tuple[type[models.Model], ...]:
 
 
 @functools.cache
+def generic_relations() -> dict[type[models.Model], str]:
+    """{model: accessor} of the rows about a fact through a generic relation (claims,
+    citations), parents first: a claim before the citations that point at it."""
+    found = {}
+    for model in app_models():
+        if issubclass(model, Fact):
+            for f in model._meta.private_fields:
+                if isinstance(f, GenericRelation):
+                    found.setdefault(f.related_model, f.name)
+
+    def depth(model):
+        return sum(1 for f in model._meta.fields if f.many_to_one and f.related_model in found)
+
+    return {model: found[model] for model in sorted(found, key=depth)}
+
+
+def generic_row_models() -> tuple[type[models.Model], ...]:
+    return tuple(generic_relations())
+
+
+def is_generic_row(model) -> bool:
+    return model in generic_row_models()
+
+
+@functools.cache
 def parent_field(model) -> models.ForeignKey | None:
     """The foreign key that makes `model` a child row of a publishable record, if any."""
-    if issubclass(model, Publishable) or model is Citation:
+    if issubclass(model, Publishable) or is_generic_row(model):
         return None
     for field in model._meta.fields:
         if (
@@ -47,7 +74,7 @@ def parent_field(model) -> models.ForeignKey | None:
 
 
 def is_root(model) -> bool:
-    return model is not Citation and parent_field(model) is None
+    return not is_generic_row(model) and parent_field(model) is None
 
 
 def root_models() -> list[type[models.Model]]:
@@ -66,10 +93,11 @@ def child_relations(model) -> tuple[tuple[str, type[models.Model]], ...]:
 
 
 def follows(model) -> tuple[str, ...]:
-    """What a version of `model` carries besides the record: its child rows and citations."""
+    """What a version of `model` carries besides the record: its child rows, claims and
+    citations."""
     names = tuple(accessor for accessor, _child in child_relations(model))
     if issubclass(model, Fact):
-        names += ("citations",)
+        names += tuple(accessor for accessor in generic_relations().values())
     return names
 
 
@@ -77,7 +105,7 @@ def root_key(obj) -> tuple[type[models.Model], int] | None:
     """(root model, root pk) of the root `obj` belongs to; None when it cannot be told (a
     citation of a row already deleted)."""
     model = type(obj)
-    if model is Citation:
+    if is_generic_row(model):
         if obj.content_type_id is None or obj.object_id is None:
             return None
         cited = ContentType.objects.get_for_id(obj.content_type_id).model_class()
@@ -99,7 +127,8 @@ def owner_key(model, pk) -> tuple[type[models.Model], int] | None:
 
 
 def owned_rows(model, pk) -> list[models.Model]:
-    """The root `model` #`pk` as stored, then its child rows, then the citations of both."""
+    """The root `model` #`pk` as stored, then its child rows, then the claims and citations
+    of both."""
     root = model._base_manager.filter(pk=pk).first()
     if root is None:
         return []
@@ -112,13 +141,14 @@ def owned_rows(model, pk) -> list[models.Model]:
         if isinstance(row, Fact):
             content_type = ContentType.objects.get_for_model(type(row))
             cited |= Q(content_type=content_type, object_id=row.pk)
-    rows += list(Citation.objects.filter(cited).order_by("pk"))
+    for generic in generic_row_models():
+        rows += list(generic.objects.filter(cited).order_by("pk"))
     return rows
 
 
 def register_models() -> None:
-    """Register every record type with django-reversion, each version carrying the child rows
-    and citations the record owns, so its history, a revert or a recovery covers them."""
+    """Register every record type with django-reversion, each version carrying the child rows,
+    claims and citations the record owns, so its history, a revert or a recovery covers them."""
     from reversion import is_registered, register
 
     for model in app_models():

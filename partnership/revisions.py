@@ -25,7 +25,7 @@ def row_root(data: dict) -> Key | None:
     model = model_of((data["model"], ""))
     if model is None:
         return None
-    if model._meta.label_lower == "partnership.citation":
+    if records.is_generic_row(model):
         fields = data["fields"]
         cited = ContentType.objects.get_for_id(fields["content_type"]).model_class()
         found = records.owner_key(cited, fields["object_id"])

@@ -9,9 +9,12 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from .models import Citation, Fact, Publishable, Source, Status
+from .claims import provenance
+from .models import Citation, Claim, Fact, Publishable, Source, Status
 
 
 def fact_models() -> list[type[Fact]]:
@@ -168,7 +171,7 @@ class Bibliography:
             condition |= Q(content_type_id=content_type_id, object_id__in=ids)
         citations = list(
             Citation.objects.filter(condition, source__in=Source.objects.published())
-            .select_related("source")
+            .select_related("source", "claim")
             .order_by("pk")
         )
         by_record: dict[tuple[int, int], list[Citation]] = {}
@@ -176,9 +179,19 @@ class Bibliography:
             by_record.setdefault((citation.content_type_id, citation.object_id), []).append(
                 citation
             )
+        claims_by_record: dict[tuple[int, int], list] = {}
+        for claim in Claim.objects.filter(condition).order_by("pk"):
+            claims_by_record.setdefault((claim.content_type_id, claim.object_id), []).append(claim)
+        self._provenance = {}
+        for record in records:
+            key = (ContentType.objects.get_for_model(type(record)).pk, record.pk)
+            self._provenance[key] = provenance(
+                record, citations=by_record.get(key, []), claims=claims_by_record.get(key, [])
+            )
         self.entries: list[dict] = []
         self._numbers: dict[int, int] = {}
         self._refs: dict[tuple[int, int], list[int]] = {}
+        self._value_refs: dict[tuple[int, int, int], list[int]] = {}
         for record in records:
             key = (ContentType.objects.get_for_model(type(record)).pk, record.pk)
             for citation in by_record.get(key, []):
@@ -186,27 +199,97 @@ class Bibliography:
                 if number is None:
                     number = self._numbers[citation.source_id] = len(self.entries) + 1
                     self.entries.append({"number": number, "source": citation.source, "claims": []})
-                if citation.claimed_value:
-                    claim = (
-                        f"{citation.field}: {citation.claimed_value}"
-                        if citation.field
-                        else citation.claimed_value
+                if citation.claim_id:
+                    statement = claim_statement(
+                        record, citation.claim, language=citation.source.language
                     )
                     claims = self.entries[number - 1]["claims"]
-                    if claim not in claims:
-                        claims.append(claim)
-                refs = self._refs.setdefault(key, [])
+                    if statement not in claims:
+                        claims.append(statement)
+                    refs = self._value_refs.setdefault((*key, citation.claim_id), [])
+                else:
+                    refs = self._refs.setdefault(key, [])
                 if number not in refs:
                     refs.append(number)
 
     def refs(self, record) -> list[int]:
+        """The numbers of the sources behind `record` as a whole (all its sources when none
+        backs it as a whole)."""
         if record is None:
             return []
         key = (ContentType.objects.get_for_model(type(record)).pk, record.pk)
-        return sorted(self._refs.get(key, []))
+        whole = self._refs.get(key)
+        if whole:
+            return sorted(whole)
+        return sorted(
+            {
+                n
+                for (ct, pk, _claim), numbers in self._value_refs.items()
+                if (ct, pk) == key
+                for n in numbers
+            }
+        )
+
+    def value(self, record, name):
+        """The ValueProvenance of the value `name` of `record`, or None when no claim is about
+        it."""
+        if record is None:
+            return None
+        key = (ContentType.objects.get_for_model(type(record)).pk, record.pk)
+        return self._provenance.get(key, {}).get(name)
+
+    def claim_refs(self, record, claim) -> list[int]:
+        """The numbers of the sources that state `claim` (one value of `record`)."""
+        if record is None or claim is None:
+            return []
+        key = (ContentType.objects.get_for_model(type(record)).pk, record.pk, claim.pk)
+        return sorted(self._value_refs.get(key, []))
 
     def __len__(self):
         return len(self.entries)
 
     def __bool__(self):
         return bool(self.entries)
+
+
+def claim_statement(record, claim, *, language: str = "") -> str:
+    """What a source states, for readers: "Signed on: 22 June 2017". A text in French (the
+    only language claims are written in) is marked as such on other languages' pages."""
+    from .claims import display_claim, field_label
+    from .models.i18n import LocalizedText, active_language
+    from .templatetags.camo import tr
+
+    model = type(record)
+    label = field_label(model, claim.field)
+    if claim.field in model.translated_fields():
+        if claim.value == getattr(record, claim.field):
+            text = record.localized(claim.field)
+        else:
+            text = LocalizedText(claim.value, "fr", fallback=active_language() != "fr")
+        return mark_safe(statement(conditional_escape(label), conditional_escape(tr(text))))
+    shown = display_claim(model, claim)
+    if language and is_free_text(model, claim.field):
+        # A name or title as the source writes it, in the source's language.
+        return mark_safe(
+            statement(
+                conditional_escape(label), format_html('<span lang="{}">{}</span>', language, shown)
+            )
+        )
+    return statement(label, shown)
+
+
+def is_free_text(model, name: str) -> bool:
+    """Whether the value `name` of `model` is words (a title, a name) rather than a date, a
+    number, a choice or a related record."""
+    from django.db import models
+
+    try:
+        f = model._meta.get_field(name)
+    except Exception:
+        return False
+    return isinstance(f, (models.CharField, models.TextField)) and not f.choices
+
+
+def statement(label, value) -> str:
+    # Translators: what a source states about one value ("Quantity ordered: 123").
+    return _("%(label)s: %(value)s") % {"label": label, "value": value}

@@ -16,7 +16,7 @@ from django.core import serializers
 from reversion.revisions import _get_options
 
 from . import records
-from .models import Citation, Fact
+from .models import Fact
 
 Key = tuple[str, str]  # ("partnership.delivery", "12"): the model's label and the row's pk
 
@@ -127,7 +127,8 @@ class RecordState:
 
 
 def owned(root: Key, rows: dict[Key, dict]) -> dict[Key, dict]:
-    """The rows among `rows` that belong to `root`: itself, its child rows, their citations."""
+    """The rows among `rows` that belong to `root`: itself, its child rows, their claims and
+    citations."""
     kept = {root: rows[root]} if root in rows else {}
     if not kept:
         return kept
@@ -137,7 +138,7 @@ def owned(root: Key, rows: dict[Key, dict]) -> dict[Key, dict]:
         for key, fields in rows.items():
             if key[0] == label(child) and str(fields.get(name)) == root[1]:
                 kept[key] = fields
-    citation = label(Citation)
+    generic = {label(model) for model in records.generic_row_models()}
     for key in list(kept):
         cited = model_of(key)
         if not issubclass(cited, Fact):
@@ -145,7 +146,7 @@ def owned(root: Key, rows: dict[Key, dict]) -> dict[Key, dict]:
         content_type = ContentType.objects.get_for_model(cited).pk
         for other, fields in rows.items():
             if (
-                other[0] == citation
+                other[0] in generic
                 and fields.get("content_type") == content_type
                 and str(fields.get("object_id")) == key[1]
             ):
@@ -217,7 +218,7 @@ def with_placeholders(state: RecordState, created: set[Key]) -> RecordState:
                 target = (label(field_.related_model), str(fields[field_.name]))
                 if target in renamed:
                     fields[field_.name] = renamed[target][1]
-        if model is Citation and fields.get("content_type") is not None:
+        if records.is_generic_row(model) and fields.get("content_type") is not None:
             cited = ContentType.objects.get_for_id(fields["content_type"]).model_class()
             target = (label(cited), str(fields.get("object_id")))
             if target in renamed:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from django.db.models import Q
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import DateField, Q
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,13 +16,19 @@ from .models import (
     Activity,
     Agreement,
     Appointment,
+    Certainty,
+    Claim,
     Delivery,
     Event,
     Membership,
+    Milestone,
     Order,
     Organization,
     Programme,
+    Rank,
 )
+
+PLANNED = gettext_lazy("Planned")
 
 KINDS = {
     "agreement": gettext_lazy("Agreements"),
@@ -44,16 +51,47 @@ class Entry:
     record: object
     url: str | None = None
     countries: set[str] = field(default_factory=set)
+    claims: list = field(default_factory=list)  # the record's claims, attached by `build`
+    until: PartialDate | None = None  # the end of a planned period
 
     @property
     def kind_label(self):
-        return KINDS[self.kind]
+        return KINDS.get(self.kind) or PLANNED
+
+    @property
+    def date_field(self) -> str | None:
+        """The field of the record this entry's date is (signed_on, in_force_on...)."""
+        for f in self.record._meta.concrete_fields:
+            if isinstance(f, DateField) and getattr(self.record, f.attname) == self.when.value:
+                precision = getattr(self.record, f"{f.name}_precision", Precision.DAY)
+                if precision == self.when.precision:
+                    return f.name
+        return None
 
     @property
     def is_uncertain(self) -> bool:
-        return bool(
-            getattr(self.record, "is_estimate", False) or getattr(self.record, "is_disputed", False)
+        """Whether this entry's date is uncertain: an estimate, a range, or disputed. Only the
+        claims about this date count (a record may be disputed about its amount, not its date)."""
+        about = [claim for claim in self.claims if claim.field == self.date_field]
+        return any(
+            claim.rank == Rank.NORMAL
+            or (claim.rank == Rank.PREFERRED and claim.certainty != Certainty.EXACT)
+            for claim in about
         )
+
+
+def attach_claims(entries: list[Entry]) -> None:
+    """Give each entry its record's claims, in one query whatever the number of entries."""
+    condition = Q(pk__in=[])
+    for entry in entries:
+        content_type = ContentType.objects.get_for_model(type(entry.record))
+        condition |= Q(content_type=content_type, object_id=entry.record.pk)
+    found: dict[tuple[int, int], list] = {}
+    for claim in Claim.objects.filter(condition):
+        found.setdefault((claim.content_type_id, claim.object_id), []).append(claim)
+    for entry in entries:
+        content_type = ContentType.objects.get_for_model(type(entry.record))
+        entry.claims = found.get((content_type.pk, entry.record.pk), [])
 
 
 def _count(quantity, name):
@@ -92,7 +130,11 @@ def _orders(country):
     if country:
         queryset = queryset.filter(buyer=country)
     for order in queryset:
-        title = _("%(buyer)s orders %(count)s") % {
+        if order.order_status == Order.Status.APPROVED:
+            template = _("%(buyer)s approves the purchase of %(count)s")
+        else:
+            template = _("%(buyer)s orders %(count)s")
+        title = template % {
             "buyer": order.buyer.t.name,
             "count": _count(order.quantity, order.system.t.name),
         }
@@ -253,10 +295,44 @@ SOURCES = {
 def build(*, kinds=None, country=None) -> list[Entry]:
     """Every published dated fact of the given kinds (all by default), about `country` if given,
     in chronological order."""
-    entries = []
+    entries: list[Entry] = []
     for kind in kinds or SOURCES:
         entries.extend(SOURCES[kind](country))
+    attach_claims(entries)
     return sorted(entries, key=lambda entry: (entry.when.sort_key(), entry.kind, entry.title))
+
+
+def planned(*, country=None) -> list[Entry]:
+    """The plans announced for orders (about `country` if given) that no delivery has met yet,
+    in the order they are due: kept apart from the dated facts."""
+    queryset = (
+        Milestone.objects.published()
+        .filter(met_by=None, order__in=Order.objects.published())
+        .select_related("order__buyer", "order__system")
+    )
+    if country:
+        queryset = queryset.filter(order__buyer=country)
+    entries = []
+    for milestone in queryset:
+        order = milestone.order
+        title = _("%(milestone)s: %(count)s for %(buyer)s") % {
+            "milestone": milestone.get_kind_display(),
+            "count": _count(milestone.quantity or order.quantity, order.system.t.name),
+            "buyer": order.buyer.t.name,
+        }
+        entries.append(
+            Entry(
+                milestone.planned,
+                "planned",
+                title,
+                milestone,
+                order.get_absolute_url(),
+                {order.buyer.code},
+                until=milestone.until if milestone.planned_until else None,
+            )
+        )
+    attach_claims(entries)
+    return sorted(entries, key=lambda entry: (entry.when.sort_key(), entry.title))
 
 
 def period_label(when: PartialDate) -> str:

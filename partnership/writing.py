@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .models import Citation
+from . import records
 from .states import BOOKKEEPING, Key, RecordState, key_of, label, meaningful, model_of
 
 
@@ -39,10 +39,11 @@ class ApplyError(Exception):
 
 
 def order(key: Key, root: Key) -> int:
-    """Parents before children before citations."""
+    """Parents before children before claims before citations."""
     if key == root:
         return 0
-    return 2 if key[0] == label(Citation) else 1
+    generic = [label(model) for model in records.generic_row_models()]
+    return 2 + generic.index(key[0]) if key[0] in generic else 1
 
 
 def conflicts(base: RecordState | None, target: RecordState, live: RecordState | None):
@@ -182,11 +183,11 @@ def missing_references(obj) -> list[str]:
                 f"{obj._meta.verbose_name} “{obj}”: {field_.verbose_name} #{value} "
                 + str(_("no longer exists."))
             )
-    if isinstance(obj, Citation) and obj.content_type_id and obj.object_id:
+    if records.is_generic_row(type(obj)) and obj.content_type_id and obj.object_id:
         cited = ContentType.objects.get_for_id(obj.content_type_id).model_class()
         if not cited._base_manager.filter(pk=obj.object_id).exists():
             problems.append(
-                f"{obj._meta.verbose_name} “{obj.source_id}”: "
+                f"{obj._meta.verbose_name} “{obj}”: "
                 + str(_("the record it cites no longer exists."))
             )
     return problems
@@ -202,7 +203,7 @@ def resolve(model, changes: dict, remap: dict[Key, Key]) -> dict:
             target = (label(field_.related_model), str(changes[field_.name]))
             if target in remap:
                 changes[field_.name] = int(remap[target][1])
-    if model is Citation and "object_id" in changes:
+    if records.is_generic_row(model) and "object_id" in changes:
         cited = ContentType.objects.get_for_id(changes["content_type"]).model_class()
         target = (label(cited), str(changes["object_id"]))
         if target in remap:

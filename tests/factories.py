@@ -13,10 +13,12 @@ from partnership.models import (
     Article,
     ArticleLink,
     Citation,
+    Claim,
     Country,
     Delivery,
     Event,
     Membership,
+    Milestone,
     Order,
     Organization,
     Participation,
@@ -83,6 +85,14 @@ def source(**kwargs):
 def cite(record, **kwargs):
     kwargs.setdefault("source", source())
     return Citation.objects.create(content_object=record, **kwargs)
+
+
+def claim(record, field, value, *, sources=1, **kwargs):
+    """A claim about `field` of `record` stating `value`, cited by `sources` new sources."""
+    made = Claim.objects.create(content_object=record, field=field, value=value, **kwargs)
+    for _ in range(sources):
+        cite(record, claim=made)
+    return made
 
 
 def organization(**kwargs):
@@ -291,6 +301,25 @@ FACTORIES = {
 }
 
 
+def milestone(**kwargs):
+    kwargs.setdefault("order", order())
+    return Milestone.objects.create(
+        **{"kind": "deliveries", "planned_on": datetime.date(2027, 1, 1), "planned_on_precision": 2}
+        | kwargs
+    )
+
+
+def claim_row(**kwargs):
+    record = kwargs.pop("record", None) or order()
+    return Claim.objects.create(
+        content_object=record, **{"field": "quantity", "value": str(record.quantity)} | kwargs
+    )
+
+
+FACTORIES[Milestone] = milestone
+FACTORIES[Claim] = claim_row
+
+
 def make(model, **kwargs):
     """A new row of `model` with all its relations filled, cited when it is a fact."""
     record = FACTORIES[model](**kwargs)
@@ -302,16 +331,34 @@ def make(model, **kwargs):
 CITATIONS_INLINE = "partnership-citation-content_type-object_id"
 
 
+CLAIMS_INLINE = "partnership-claim-content_type-object_id"
+
+
 def citations_inline_data(record) -> dict:
-    """The citations inline of an admin change form as the browser sends it back, unchanged."""
+    """The claims and citations inlines of an admin change form as the browser sends them back,
+    unchanged."""
+    claims = list(record.claims.all())
     citations = list(record.citations.all())
     data = {
+        f"{CLAIMS_INLINE}-TOTAL_FORMS": len(claims),
+        f"{CLAIMS_INLINE}-INITIAL_FORMS": len(claims),
         f"{CITATIONS_INLINE}-TOTAL_FORMS": len(citations),
         f"{CITATIONS_INLINE}-INITIAL_FORMS": len(citations),
     }
+    for index, claim in enumerate(claims):
+        data |= {
+            f"{CLAIMS_INLINE}-{index}-id": claim.pk,
+            f"{CLAIMS_INLINE}-{index}-field": claim.field,
+            f"{CLAIMS_INLINE}-{index}-value": claim.value,
+            f"{CLAIMS_INLINE}-{index}-upper": claim.upper,
+            f"{CLAIMS_INLINE}-{index}-certainty": claim.certainty,
+            f"{CLAIMS_INLINE}-{index}-rank": claim.rank,
+            f"{CLAIMS_INLINE}-{index}-reason": claim.reason,
+        }
     for index, citation in enumerate(citations):
         data |= {
             f"{CITATIONS_INLINE}-{index}-id": citation.pk,
             f"{CITATIONS_INLINE}-{index}-source": citation.source_id,
+            f"{CITATIONS_INLINE}-{index}-claim": citation.claim_id or "",
         }
     return data

@@ -127,11 +127,14 @@ def test_rows_have_one_column_per_series_even_before_its_first_order():
     assert [cell["label"] for cell in first["series"]] == ["Belgium", "France"]
     assert [cell["ordered"] for cell in first["series"]] == [0, 319]
     last = chart.rows[-1]["series"]
-    assert (last[0]["ordered"], last[0]["delivered_display"]) == (474, "not disclosed")
+    assert (last[0]["ordered"], last[0]["delivered_display"]) == (
+        474,
+        "delivered, number not disclosed",
+    )
     assert (last[1]["ordered"], last[1]["delivered"]) == (892, 6)
 
 
-def test_an_undisclosed_delivery_is_a_diamond_on_the_delivered_line():
+def test_an_undisclosed_delivery_is_a_diamond_with_words_not_a_point_at_zero():
     root = parse(delivery_chart([belgium()], title="Griffon", today=TODAY))
 
     diamonds = [
@@ -142,25 +145,72 @@ def test_an_undisclosed_delivery_is_a_diamond_on_the_delivered_line():
     ]
     assert len(diamonds) == 1
     assert diamonds[0].find(f"{SVG}title").text == (
-        "Belgium, Sept. 1, 2020: delivery, quantity not disclosed"
+        "Belgium, Sept. 1, 2020: delivered, number not disclosed"
     )
-    assert "Delivery, quantity not disclosed" in texts(root, "chart-legend-label")
+    assert texts(root, "chart-undisclosed-label") == ["delivered, number not disclosed"]
+    assert "Delivered, number not disclosed" in texts(root, "chart-legend-label")
+
+
+def test_an_undisclosed_delivery_stays_off_the_zero_line_and_stops_the_delivered_line():
+    """Belgium's Griffon: received on 15 July 2025, number not disclosed. Nothing may read 0."""
+    from partnership.charts import PLOT_BOTTOM, TOP
+
+    root = parse(delivery_chart(griffon(), title="Griffon", today=TODAY))
+
+    [diamond] = [
+        element
+        for element in root.iter(f"{SVG}path")
+        if "chart-undisclosed" in element.get("class", "").split()
+    ]
+    # "M<x> <y> ...": the diamond's top point sits in the band above the plot's lines.
+    top_y = float(diamond.get("d").split()[1])
+    assert TOP <= top_y < PLOT_BOTTOM - 100
+    [belgian_line] = [
+        element
+        for element in root.iter(f"{SVG}path")
+        if {"chart-delivered", "chart-series-0"} <= set(element.get("class", "").split())
+        and "chart-line" in element.get("class", "").split()
+    ]
+    # The line runs at 0 until the delivery, then stops: it does not go on at 0 to today.
+    assert belgian_line.get("d").split()[-1] == f"H{diamond.get('d').split()[0][1:]}"
+    assert "0" not in texts(root, "chart-end-label")
 
 
 def test_the_description_states_the_totals():
     chart = delivery_chart(griffon(), title="Griffon", today=TODAY)
 
     assert chart.description == (
-        "Belgium: 474 ordered, 0 delivered by Nov. 26, 2026; "
-        "plus 1 delivery of undisclosed quantity. "
+        "Belgium: 474 ordered by Nov. 26, 2026; deliveries have started, number not disclosed. "
         "France: 892 ordered, 6 delivered by Nov. 26, 2026."
     )
+
+
+def test_deliveries_not_tracked_have_no_delivered_line_nor_total():
+    belgium_series, france = griffon()
+    france = Series(france.label, france.ordered, france.delivered, tracked=False)
+    chart = delivery_chart([belgium_series, france], title="Griffon", today=TODAY)
+    root = parse(chart)
+
+    assert "France: 892 ordered by Nov. 26, 2026; deliveries not tracked here (6 recorded)." in (
+        chart.description
+    )
+    assert not [
+        element
+        for element in root.iter(f"{SVG}path")
+        if {"chart-line", "chart-delivered", "chart-series-1"}
+        <= set(element.get("class", "").split())
+    ]
+    # The recorded delivery keeps its marker; no total claims to be France's deliveries.
+    assert texts(root, "chart-end-label") == ["892", "474"]
+    assert chart.rows[-1]["series"][1]["delivered_display"] == "not tracked (6 recorded)"
+    assert "France: deliveries not tracked, recorded ones only" in texts(root, "chart-legend-label")
 
 
 def test_the_end_of_each_line_shows_its_total():
     root = parse(delivery_chart(griffon(), title="Griffon", today=TODAY))
 
-    assert sorted(texts(root, "chart-end-label")) == sorted(["474", "0", "892", "6"])
+    # Belgium's delivered total is unknown (a number not disclosed): no figure, not a 0.
+    assert sorted(texts(root, "chart-end-label")) == sorted(["474", "892", "6"])
 
 
 def test_the_quantity_axis_reaches_a_round_number_above_the_total_ordered():

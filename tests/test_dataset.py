@@ -7,12 +7,14 @@ import yaml
 from django.apps import apps
 from django.core.management import call_command
 
+from partnership.claims import disputed
 from partnership.dates import Precision
 from partnership.loading import DEFAULT_PATH, DatasetError, Loader
 from partnership.models import (
     Activity,
     Agreement,
     Article,
+    Certainty,
     Country,
     Event,
     Order,
@@ -209,13 +211,15 @@ class TestKeyFacts:
 
     def test_serval_keeps_both_disputed_counts_with_their_sources(self):
         serval = Order.objects.get(buyer__code="BE", system__slug="serval")
-        assert serval.is_disputed
+        assert Order.objects.filter(disputed(Order, "quantity"), pk=serval.pk).exists()
         claims = {
-            c.claimed_value: c.source.publisher
-            for c in serval.citations.filter(field="quantity").select_related("source")
+            claim.value: [citation.source.publisher for citation in claim.citations.all()]
+            for claim in serval.claims.filter(field="quantity")
         }
         assert {"123", "128"} <= set(claims)
-        assert serval.quantity in {123, 128}
+        assert all(claims.values()), "each competing count keeps its own sources"
+        preferred = serval.claims.get(field="quantity", rank="preferred")
+        assert preferred.value == str(serval.quantity)
 
     def test_luxembourg_order(self):
         assert order("LU", "jaguar", 38).ordered_on == datetime.date(2025, 12, 17)
@@ -279,7 +283,8 @@ class TestKeyFacts:
     def test_the_source_article_and_its_related_content(self):
         main = Article.objects.get(title__startswith="CaMo : une coopération franco-belge")
         assert main.related.count() == 3
-        assert main.is_estimate  # its publication date is not shown by our copy
+        # its publication date is not shown by our copy: the year is an estimate
+        assert main.claims.get(field="published_on").certainty == Certainty.ESTIMATE
         assert main.links.exists()
         dates = sorted(a.published_on for a in main.related.all())
         assert dates == [
@@ -295,4 +300,5 @@ class TestKeyFacts:
 
     def test_unverified_facts_are_flagged(self):
         joined = Country.objects.get(code="BE").programmes.get()
-        assert joined.is_estimate and joined.uncertainty
+        assert joined.claims.get(field="joined_on").certainty == Certainty.ESTIMATE
+        assert joined.uncertainty

@@ -12,6 +12,7 @@ from django.core import serializers
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from reversion.models import Revision, Version
 
 from partnership.comments import comment, describe_comment
@@ -96,9 +97,10 @@ class TestValues:
 
     def test_booleans_numbers_and_empty_values(self, order):
         before = fields_of(order)
-        after = before | {"is_estimate": True, "amount": "1500000.50", "quantity": 1200}
+        after = before | {"deliveries_tracked": False, "amount": "1500000.50", "quantity": 1200}
         shown = changes(Order, before, after)
-        assert (shown["Estimate"].before, shown["Estimate"].after) == ("No", "Yes")
+        tracked = shown[capfirst(Order._meta.get_field("deliveries_tracked").verbose_name)]
+        assert (tracked.before, tracked.after) == ("Yes", "No")
         assert (shown["Value"].before, shown["Value"].after) == ("—", "1,500,000.50")
         assert shown["Quantity ordered"].after == "1,200"
 

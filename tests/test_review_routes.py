@@ -19,6 +19,7 @@ from partnership.models import (
     Citation,
     Delivery,
     Membership,
+    Milestone,
     Order,
     Participation,
     Partnership,
@@ -77,6 +78,15 @@ def parents():
         Delivery: (
             lambda: sourced(factories.order(quantity=40)),
             lambda: {"delivered_on": "2026-10-01", "delivered_on_precision": "3", "quantity": "20"},
+        ),
+        Milestone: (
+            lambda: sourced(factories.order(quantity=40)),
+            lambda: {
+                "kind": "deliveries",
+                "planned_on": "2027-01-01",
+                "planned_on_precision": "2",
+                "quantity": "10",
+            },
         ),
         Participation: (
             lambda: sourced(factories.activity()),
@@ -138,11 +148,9 @@ def test_a_row_added_inline_waits_for_review(client, contributor, editor, child)
     client.force_login(contributor)
     url = change_url(parent)
     data = page_form(client.get(url).content.decode())
-    prefix = next(
-        name.removesuffix("-TOTAL_FORMS")
-        for name in data
-        if name.endswith("-TOTAL_FORMS") and "citation" not in name
-    )
+    # An inline formset's prefix is the name of the relation from the parent.
+    prefix = records.parent_field(child).remote_field.get_accessor_name(model=False)
+    assert f"{prefix}-TOTAL_FORMS" in data
     data = add_inline_row(data, prefix, row())
     data.pop("csrfmiddlewaretoken", None)
     data["_save"] = "1"
@@ -195,6 +203,7 @@ def test_a_row_changed_in_its_own_admin_waits_for_review(client, contributor, ed
             ProgrammeParticipant: {"role": "user"},
             Variant: {"designation": "Proposed designation"},
             Participation: {"strength": "250"},
+            Milestone: {"quantity": "12"},
         }[child]
     stored = child.objects.filter(pk=existing.pk).values().get()
     before = reader_view(parent)

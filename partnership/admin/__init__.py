@@ -12,10 +12,12 @@ from ..models import (
     Article,
     ArticleLink,
     Citation,
+    Claim,
     Country,
     Delivery,
     Event,
     Membership,
+    Milestone,
     Order,
     Organization,
     Participation,
@@ -65,10 +67,10 @@ class SourceAdmin(PublishableAdmin):
 
 @admin.register(Citation)
 class CitationAdmin(RecordAdmin):
-    list_display = ["__str__", "content_type", "record", "field", "locator"]
+    list_display = ["__str__", "content_type", "record", "locator"]
     list_filter = ["content_type"]
-    list_select_related = ["source", "content_type"]
-    search_fields = ["source__title", "source__publisher", "field", "claimed_value", "excerpt"]
+    list_select_related = ["source", "content_type", "claim"]
+    search_fields = ["source__title", "source__publisher", "claim__value", "excerpt"]
     autocomplete_fields = ["source"]
     readonly_fields = []
 
@@ -195,7 +197,7 @@ class AgreementAdmin(PublishableFactAdmin):
 
 class ProgrammeParticipantInline(EfficientInline):
     model = ProgrammeParticipant
-    fields = ["country", "role", "joined_on", "joined_on_precision", "is_estimate"]
+    fields = ["country", "role", "joined_on", "joined_on_precision"]
     autocomplete_fields = ["country"]
 
 
@@ -270,8 +272,23 @@ class DeliveryFormSet(BaseInlineFormSet):
 class DeliveryInline(EfficientInline):
     model = Delivery
     formset = DeliveryFormSet
-    fields = ["delivered_on", "delivered_on_precision", "quantity", "recipient", "is_estimate"]
+    fields = ["delivered_on", "delivered_on_precision", "quantity", "recipient"]
     autocomplete_fields = ["recipient"]
+
+
+class MilestoneInline(EfficientInline):
+    model = Milestone
+    fk_name = "order"
+    fields = [
+        "kind",
+        "planned_on",
+        "planned_on_precision",
+        "planned_until",
+        "planned_until_precision",
+        "quantity",
+        "met_by",
+    ]
+    autocomplete_fields = ["met_by"]
 
 
 @admin.register(Order)
@@ -300,7 +317,7 @@ class OrderAdmin(ImportExportAdminMixin, PublishableFactAdmin):
         "supplier",
     ]
     date_hierarchy = "ordered_on"
-    inlines = [DeliveryInline]
+    inlines = [DeliveryInline, MilestoneInline]
 
 
 @admin.register(Delivery)
@@ -312,6 +329,36 @@ class DeliveryAdmin(ImportExportAdminMixin, FactAdmin):
     search_fields = ["order__slug", "order__system__name", "summary"]
     autocomplete_fields = ["order", "recipient"]
     date_hierarchy = "delivered_on"
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(FactAdmin):
+    list_display = ["__str__", "order", "planned", "quantity", "met_by", "sources"]
+    list_filter = ["kind", "order__buyer", "order__system"]
+    list_select_related = ["order__buyer", "order__system", "met_by"]
+    search_fields = ["order__slug", "order__system__name", "summary"]
+    autocomplete_fields = ["order"]
+    raw_id_fields = ["met_by"]
+
+
+@admin.register(Claim)
+class ClaimAdmin(RecordAdmin):
+    list_display = ["__str__", "content_type", "record", "certainty", "rank"]
+    list_filter = ["content_type", "certainty", "rank"]
+    list_select_related = ["content_type"]
+    search_fields = ["field", "value", "reason"]
+    readonly_fields = []
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(GenericPrefetch("content_object", fact_querysets()))
+        )
+
+    @admin.display(description=_("record"))
+    def record(self, obj):
+        return obj.content_object
 
 
 @admin.register(Place)

@@ -32,13 +32,13 @@ from ..workflow import (
     transition,
 )
 from .display import with_publication_status
-from .filters import HasSourceFilter, ScheduledFilter, TranslationFilter
+from .filters import HasSourceFilter, ScheduledFilter, TranslationFilter, UncertainValueFilter
 from .forms import ConcurrencyForm, EfficientFormMixin, WorkflowForm
-from .inlines import CitationInline
+from .inlines import CitationInline, ClaimInline
 from .review import ReviewedAdminMixin
 
 GROUPS = {
-    "uncertainty": ["is_estimate", "is_disputed", "uncertainty"],
+    "uncertainty": ["uncertainty"],
     "publication": ["status", "publish_at", "withdrawn_reason"],
     "history": ["created_at", "updated_at"],
 }
@@ -278,10 +278,10 @@ class PublishableAdmin(RecordAdmin):
 
 
 class FactAdmin(RecordAdmin):
-    """Admin of a fact-bearing record: citations inline, uncertainty flags, source count."""
+    """Admin of a fact-bearing record: claims and citations inline, source count."""
 
     def get_inlines(self, request, obj):
-        return [*super().get_inlines(request, obj), CitationInline]
+        return [*super().get_inlines(request, obj), ClaimInline, CitationInline]
 
     def get_queryset(self, request):
         return (
@@ -291,7 +291,7 @@ class FactAdmin(RecordAdmin):
         )
 
     def get_list_filter(self, request):
-        return [*super().get_list_filter(request), "is_estimate", "is_disputed", HasSourceFilter]
+        return [*super().get_list_filter(request), UncertainValueFilter, HasSourceFilter]
 
     @admin.display(description=_("sources"), ordering="source_count")
     def sources(self, obj):

@@ -1,4 +1,4 @@
-"""List filters: sources, translations, schedule."""
+"""List filters: sources, uncertain values, translations, schedule."""
 
 from django.contrib import admin
 from django.db.models import Q
@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from ..claims import approximate, disputed
 from ..models import Status
 from ..models.i18n import (
     LANGUAGE_NAMES,
@@ -26,6 +27,31 @@ class HasSourceFilter(admin.SimpleListFilter):
             return queryset.filter(source_count__gt=0)
         if self.value() == "no":
             return queryset.filter(source_count=0)
+        return queryset
+
+
+class UncertainValueFilter(admin.SimpleListFilter):
+    """Records with a value sources disagree on, or stated as an estimate, a range or a bound
+    (from the values' claims)."""
+
+    title = _("uncertain values")
+    parameter_name = "uncertain"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("disputed", _("A value is disputed")),
+            ("approximate", _("A value is approximate")),
+            ("no", _("Every value exact and undisputed")),
+        ]
+
+    def queryset(self, request, queryset):
+        model = queryset.model
+        if self.value() == "disputed":
+            return queryset.filter(disputed(model))
+        if self.value() == "approximate":
+            return queryset.filter(approximate(model))
+        if self.value() == "no":
+            return queryset.exclude(disputed(model)).exclude(approximate(model))
         return queryset
 
 

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
 
+from ..claims import approximate, disputed
 from ..models import (
     Activity,
     Agreement,
@@ -97,6 +98,38 @@ class StrictFilterSet(filters.FilterSet):
         return valid
 
 
+def true_or_false(method, help_text):
+    return filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], method=method, help_text=help_text
+    )
+
+
+class FactFilterSet(StrictFilterSet):
+    """Filters every fact-bearing list shares, read from the records' claims."""
+
+    disputed = true_or_false(
+        "filter_disputed",
+        "true: only records whose sources disagree (a value with a claim competing with the "
+        "preferred one); false: only the others.",
+    )
+    estimate = true_or_false(
+        "filter_estimate",
+        "true: only records with a value preferred as an estimate, a range or a bound; false: "
+        "only the others.",
+    )
+
+    @staticmethod
+    def matching(queryset, condition, value):
+        return queryset.filter(condition if value == "true" else ~condition)
+
+    # The same definitions as the pages' and the admin's (partnership.claims).
+    def filter_disputed(self, queryset, name, value):
+        return self.matching(queryset, disputed(queryset.model), value)
+
+    def filter_estimate(self, queryset, name, value):
+        return self.matching(queryset, approximate(queryset.model), value)
+
+
 def code(field_name, **kwargs):
     return filters.CharFilter(field_name=field_name, lookup_expr="iexact", **kwargs)
 
@@ -129,7 +162,7 @@ class SourceFilter(StrictFilterSet):
         fields = []
 
 
-class OrganizationFilter(StrictFilterSet):
+class OrganizationFilter(FactFilterSet):
     kind = filters.ChoiceFilter(choices=Organization.Kind.choices)
     country = code("country__code", help_text="ISO country code, e.g. BE.")
     parent = slug("parent__slug", help_text="Slug of the parent organization.")
@@ -139,7 +172,7 @@ class OrganizationFilter(StrictFilterSet):
         fields = []
 
 
-class PersonFilter(StrictFilterSet):
+class PersonFilter(FactFilterSet):
     country = code("country__code", help_text="ISO country code, e.g. BE.")
     organization = slug(
         "appointments__organization__slug",
@@ -152,7 +185,7 @@ class PersonFilter(StrictFilterSet):
         fields = []
 
 
-class PartnershipFilter(StrictFilterSet):
+class PartnershipFilter(FactFilterSet):
     country = code(
         "memberships__country__code", distinct=True, help_text="ISO code of a member country."
     )
@@ -162,7 +195,7 @@ class PartnershipFilter(StrictFilterSet):
         fields = []
 
 
-class MembershipFilter(StrictFilterSet):
+class MembershipFilter(FactFilterSet):
     partnership = slug("partnership__slug")
     country = code("country__code", help_text="ISO country code, e.g. LU.")
     role = filters.ChoiceFilter(choices=Membership.Role.choices)
@@ -172,7 +205,7 @@ class MembershipFilter(StrictFilterSet):
         fields = []
 
 
-class AgreementFilter(StrictFilterSet):
+class AgreementFilter(FactFilterSet):
     partnership = slug("partnership__slug")
     kind = filters.ChoiceFilter(choices=Agreement.Kind.choices)
     country = code("parties__code", distinct=True, help_text="ISO code of a party.")
@@ -184,7 +217,7 @@ class AgreementFilter(StrictFilterSet):
         fields = []
 
 
-class ProgrammeFilter(StrictFilterSet):
+class ProgrammeFilter(FactFilterSet):
     country = code(
         "participants__country__code",
         distinct=True,
@@ -196,7 +229,7 @@ class ProgrammeFilter(StrictFilterSet):
         fields = []
 
 
-class SystemFilter(StrictFilterSet):
+class SystemFilter(FactFilterSet):
     category = filters.ChoiceFilter(choices=System.Category.choices)
     programme = slug("programme__slug")
     manufacturer = slug("manufacturers__slug", distinct=True, help_text="Slug of a manufacturer.")
@@ -206,17 +239,12 @@ class SystemFilter(StrictFilterSet):
         fields = []
 
 
-class OrderFilter(StrictFilterSet):
+class OrderFilter(FactFilterSet):
     country = code("buyer__code", help_text="ISO code of the buyer, e.g. BE.")
     system = slug("system__slug")
     category = filters.ChoiceFilter(field_name="system__category", choices=System.Category.choices)
     agreement = slug("agreement__slug")
     status = filters.ChoiceFilter(field_name="order_status", choices=Order.Status.choices)
-    disputed = filters.ChoiceFilter(
-        choices=[("true", "true"), ("false", "false")],
-        method="filter_disputed",
-        help_text="true: only orders whose sources disagree.",
-    )
     ordered_after = filters.DateFilter(field_name="ordered_on", lookup_expr="gte")
     ordered_before = filters.DateFilter(field_name="ordered_on", lookup_expr="lte")
     min_quantity = QuantityFilter(field_name="quantity", lookup_expr="gte")
@@ -225,11 +253,8 @@ class OrderFilter(StrictFilterSet):
         model = Order
         fields = []
 
-    def filter_disputed(self, queryset, name, value):
-        return queryset.filter(is_disputed=value == "true")
 
-
-class ActivityFilter(StrictFilterSet):
+class ActivityFilter(FactFilterSet):
     kind = filters.ChoiceFilter(choices=Activity.Kind.choices)
     country = filters.CharFilter(
         method="filter_country", help_text="ISO code of the host or of a participant."
@@ -257,7 +282,7 @@ class ActivityFilter(StrictFilterSet):
         )
 
 
-class QuoteFilter(StrictFilterSet):
+class QuoteFilter(FactFilterSet):
     person = slug("person__slug")
     article = slug("article__slug")
     language = filters.CharFilter()
@@ -267,7 +292,7 @@ class QuoteFilter(StrictFilterSet):
         fields = []
 
 
-class ArticleFilter(StrictFilterSet):
+class ArticleFilter(FactFilterSet):
     tag = slug("tags__slug", distinct=True)
     year = year_filter(field_name="published_on", lookup_expr="year")
     language = filters.CharFilter()
@@ -279,7 +304,7 @@ class ArticleFilter(StrictFilterSet):
         fields = []
 
 
-class EventFilter(StrictFilterSet):
+class EventFilter(FactFilterSet):
     kind = filters.ChoiceFilter(choices=Event.Kind.choices)
     country = code("countries__code", distinct=True, help_text="ISO code of a country concerned.")
     partnership = slug("partnership__slug")

@@ -7,7 +7,8 @@ import json
 from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer
 
-from .serializers import CitationSerializer, PartialDateField
+from .fields import PartialDateField
+from .provenance import CitationSerializer
 
 _TYPES = {
     serializers.IntegerField: "integer",

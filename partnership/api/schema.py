@@ -1,6 +1,23 @@
-"""Schema post-processing: what every operation shares (error answers, the language choice)."""
+"""Schema post-processing: what every operation shares (error answers, the language choice),
+and what drf-spectacular cannot tell from the serializers alone."""
+
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 
 from ..models.i18n import LANGUAGE_CODES, REFERENCE_LANGUAGE
+
+
+class NonEmptyListExtension(OpenApiSerializerFieldExtension):
+    """A nested list that refuses to be empty (a claim's citations) says so: minItems 1."""
+
+    target_class = "partnership.api.fields.ItemList"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if not self.target.allow_empty:
+            schema["minItems"] = 1
+        return schema
+
 
 ERROR_SCHEMA = {
     "type": "object",

@@ -3,21 +3,18 @@
 import copy
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.urls import reverse as django_reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .. import workflow
-from ..dates import PartialDate, Precision
+from .. import figures, workflow
 from ..models import (
     Activity,
     Agreement,
     Appointment,
     Article,
-    Citation,
     Country,
     Delivery,
     Event,
@@ -37,180 +34,24 @@ from ..models import (
     Tag,
     Variant,
 )
-from ..models.i18n import (
-    LANGUAGE_CODES,
-    REFERENCE_LANGUAGE,
-    Localizable,
-    active_language,
-    column,
+from .fields import (
+    PARTIAL_DATE_SCHEMA,
+    PartialDateField,
+    PlainHyperlink,
+    TranslatedFieldsMixin,
+    absolute,
+    partial_date_data,
 )
-
-PARTIAL_DATE_SCHEMA = {
-    "type": "object",
-    "nullable": True,
-    "description": (
-        "A date known to the day, month, year or decade. `value` is YYYY-MM-DD, YYYY-MM, YYYY "
-        "or YYY0s; when writing, give that string (or this object)."
-    ),
-    "properties": {
-        "value": {"type": "string", "example": "2019-06-21"},
-        "precision": {
-            "type": "string",
-            "enum": ["day", "month", "year", "decade"],
-            "readOnly": True,
-        },
-        "start": {"type": "string", "format": "date", "readOnly": True},
-        "end": {"type": "string", "format": "date", "readOnly": True},
-        "display": {"type": "string", "readOnly": True, "example": "21 juin 2019"},
-    },
-    "required": ["value"],
-}
-
-
-def partial_date_data(partial: PartialDate) -> dict:
-    """A partial date as the API shows it (see PARTIAL_DATE_SCHEMA)."""
-    return {
-        "value": partial.isoformat(),
-        "precision": partial.precision_name,
-        "start": partial.value.isoformat(),
-        "end": partial.end.isoformat(),
-        "display": partial.display(),
-    }
-
-
-@extend_schema_field(PARTIAL_DATE_SCHEMA)
-class PartialDateField(serializers.Field):
-    """The pair `<field>` / `<field>_precision` as one value."""
-
-    def __init__(self, field_name, **kwargs):
-        self.date_field = field_name
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("allow_null", True)
-        super().__init__(source="*", **kwargs)
-
-    def to_representation(self, instance):
-        value = getattr(instance, self.date_field)
-        if value is None:
-            return None
-        return partial_date_data(
-            PartialDate(value, getattr(instance, f"{self.date_field}_precision"))
-        )
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            data = data.get("value")
-        if data in (None, ""):
-            return {self.date_field: None, f"{self.date_field}_precision": Precision.DAY}
-        try:
-            partial = PartialDate.parse(str(data))
-        except ValueError as error:
-            raise serializers.ValidationError(str(error)) from error
-        return {self.date_field: partial.value, f"{self.date_field}_precision": partial.precision}
-
-    def validate_empty_values(self, data):
-        # source="*" fields are skipped when absent; null clears the date.
-        if data is serializers.empty:
-            raise serializers.SkipField()
-        if data is None:
-            return True, {self.date_field: None, f"{self.date_field}_precision": Precision.DAY}
-        return False, data
-
-
-class SourceSummarySerializer(serializers.ModelSerializer):
-    published = PartialDateField("published_on", read_only=True)
-    html_url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Source
-        fields = ["slug", "title", "publisher", "url", "url_incomplete", "published", "html_url"]
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_html_url(self, source):
-        return absolute(self.context, source.get_absolute_url())
-
-
-class CitationSerializer(serializers.ModelSerializer):
-    source = SourceSummarySerializer(read_only=True)
-
-    class Meta:
-        model = Citation
-        fields = ["source", "field", "claimed_value", "locator", "excerpt"]
-
-
-class PlainHyperlink(serializers.HyperlinkedIdentityField):
-    """A link to the record's JSON, without the ?format= of the current request (e.g. CSV)."""
-
-    def get_url(self, obj, view_name, request, format):
-        path = django_reverse(
-            view_name, kwargs={self.lookup_url_kwarg: getattr(obj, self.lookup_field)}
-        )
-        return request.build_absolute_uri(path) if request else path
-
-
-def absolute(context, path):
-    request = context.get("request")
-    return request.build_absolute_uri(path) if request else path
-
-
-class LanguagesField(serializers.DictField):
-    """For each translated text of the record (when not empty), the language it is given in."""
-
-    def __init__(self, **kwargs):
-        super().__init__(child=serializers.ChoiceField(choices=LANGUAGE_CODES), **kwargs)
-
-    def get_attribute(self, instance):
-        return instance
-
-    def to_representation(self, instance):
-        texts = {name: instance.localized(name) for name in self.parent.translated_names}
-        return {name: text.language for name, text in texts.items() if text}
-
-
-class TranslatedFieldsMixin:
-    """Translated texts are read and written in the request's language (?lang= or
-    Accept-Language; French by default). A missing translation reads as the French text, and
-    `languages` says, per text, which language was given."""
-
-    @property
-    def translated_names(self) -> list[str]:
-        model = self.Meta.model
-        names = model.translated_fields() if issubclass(model, Localizable) else ()
-        return [name for name in names if name in self.fields]
-
-    def get_fields(self):
-        fields = super().get_fields()
-        model = self.Meta.model
-        if issubclass(model, Localizable) and set(model.translated_fields()) & set(fields):
-            fields["languages"] = LanguagesField(read_only=True)
-        return fields
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        for name in self.translated_names:
-            data[name] = str(instance.localized(name))
-        return data
-
-    def to_internal_value(self, data):
-        values = super().to_internal_value(data)
-        language = active_language()
-        if language != REFERENCE_LANGUAGE:
-            for name in self.translated_names:
-                if name in values:
-                    values[column(name, language)] = values.pop(name)
-        return values
-
-
-class FactFields(serializers.Serializer):
-    """Uncertainty and citations, shared by every fact-bearing record."""
-
-    is_estimate = serializers.BooleanField(required=False)
-    is_disputed = serializers.BooleanField(required=False)
-    uncertainty = serializers.CharField(required=False, allow_blank=True, max_length=300)
-    citations = CitationSerializer(many=True, read_only=True)
+from .provenance import (
+    ClaimSerializer,
+    FactFields,
+)
 
 
 class ChildSerializer(TranslatedFieldsMixin, FactFields, serializers.ModelSerializer):
     """A child row shown inside its parent (deliveries in an order, appointments in a person)."""
+
+    claims = ClaimSerializer(many=True, read_only=True)
 
 
 class ModelRulesMixin:
@@ -221,9 +62,10 @@ class ModelRulesMixin:
         attrs = super().validate(attrs)
         model = self.Meta.model
         many = {field.name for field in model._meta.many_to_many}
+        generic = {field.name for field in model._meta.private_fields}  # claims, citations
         instance = copy.copy(self.instance) if self.instance is not None else model()
         for name, value in attrs.items():
-            if name not in many:
+            if name not in many | generic:
                 setattr(instance, name, value)
         api_names = {
             field.date_field: name
@@ -231,7 +73,7 @@ class ModelRulesMixin:
             if isinstance(field, PartialDateField)
         }
         try:
-            instance.full_clean(exclude=[*many, "citations"], validate_unique=False)
+            instance.full_clean(exclude=[*many, *generic], validate_unique=False)
         except DjangoValidationError as error:
             if not hasattr(error, "error_dict"):
                 raise serializers.ValidationError({"non_field_errors": error.messages}) from error
@@ -324,7 +166,7 @@ def country_code(**kwargs):
     return serializers.SlugRelatedField(slug_field="code", **kwargs)
 
 
-FACT = ["is_estimate", "is_disputed", "uncertainty", "citations"]
+FACT = ["uncertainty", "claims", "citations"]
 
 
 class CountrySerializer(RecordSerializer):
@@ -567,9 +409,27 @@ class OrderSerializer(FactRecordSerializer):
     contracting_authority = slug_of(Organization, required=False, allow_null=True)
     supplier = slug_of(Organization, required=False, allow_null=True)
     delivered_quantity = serializers.IntegerField(
-        read_only=True, help_text="Sum of the disclosed delivered quantities."
+        read_only=True,
+        help_text="Sum of the disclosed delivered quantities: the whole count only when "
+        "`delivery_state` is `disclosed`.",
+    )
+    undisclosed_deliveries = serializers.IntegerField(
+        read_only=True, help_text="How many recorded deliveries did not disclose their quantity."
+    )
+    delivery_state = serializers.SerializerMethodField(
+        help_text="`disclosed`: `delivered_quantity` is the whole count delivered; "
+        "`undisclosed`: deliveries started but some numbers were not disclosed; "
+        "`not_tracked`: this knowledge base does not follow this order's deliveries."
     )
     deliveries = DeliverySerializer(many=True, read_only=True)
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=[figures.DISCLOSED, figures.UNDISCLOSED, figures.NOT_TRACKED]
+        )
+    )
+    def get_delivery_state(self, order) -> str:
+        return figures.Progress.of(order).state
 
     class Meta:
         model = Order
@@ -587,8 +447,11 @@ class OrderSerializer(FactRecordSerializer):
             "amount",
             "currency",
             "expected_delivery",
+            "deliveries_tracked",
             "summary",
             "delivered_quantity",
+            "undisclosed_deliveries",
+            "delivery_state",
             "deliveries",
             *FACT,
         ]

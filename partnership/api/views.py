@@ -19,15 +19,19 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from .. import comments, timeline
+from ..figures import with_progress
 from ..models import (
     RECORD_TYPES,
     Appointment,
     Article,
     ArticleLink,
     Citation,
+    Claim,
     Country,
     Delivery,
+    Fact,
     Membership,
+    Order,
     Organization,
     Participation,
     Person,
@@ -40,7 +44,11 @@ from ..models import (
 from ..models.i18n import LANGUAGE_CODES
 from ..review import ReviewGate
 from ..sourcing import SourcingError
-from . import filters, serializers
+from . import (
+    filters,
+    schema,  # noqa: F401  (registers the schema's extensions with drf-spectacular)
+    serializers,
+)
 from .renderers import CSVRenderer, csv_columns
 
 
@@ -61,10 +69,16 @@ def proposal_payload(request, proposal) -> dict:
 
 
 def citations_for(user):
-    return Prefetch(
-        "citations",
-        Citation.objects.filter(source__in=Source.objects.visible_to(user)).select_related(
-            "source"
+    """The citations of a record the user may see (their source visible), with the value each
+    backs; and the record's claims with their own citations."""
+    visible = Citation.objects.filter(source__in=Source.objects.visible_to(user))
+    return (
+        Prefetch("citations", visible.select_related("source", "claim")),
+        Prefetch(
+            "claims",
+            Claim.objects.select_related("content_type").prefetch_related(
+                Prefetch("citations", visible.select_related("source"))
+            ),
         ),
     )
 
@@ -152,8 +166,10 @@ class RecordViewSet(HttpMixin, viewsets.ModelViewSet):
             queryset = queryset.select_related(*self.related)
         if self.prefetch:
             queryset = queryset.prefetch_related(*self.prefetch)
-        if hasattr(model, "citations"):
-            queryset = queryset.prefetch_related(citations_for(self.request.user))
+        if issubclass(model, Fact):
+            queryset = queryset.prefetch_related(*citations_for(self.request.user))
+        elif hasattr(model, "citations"):
+            queryset = queryset.prefetch_related(citations_for(self.request.user)[0])
         for relation, (child, joined) in self.nested.items():
             queryset = queryset.prefetch_related(Prefetch(relation, self.children(child, *joined)))
         return queryset.order_by(*model._meta.ordering, "pk")
@@ -163,7 +179,7 @@ class RecordViewSet(HttpMixin, viewsets.ModelViewSet):
         queryset = model.objects.visible_to(self.request.user).filter(**filters)
         if related:
             queryset = queryset.select_related(*related)
-        return queryset.prefetch_related(citations_for(self.request.user))
+        return queryset.prefetch_related(*citations_for(self.request.user))
 
     def allowed_parameters(self):
         if self.action != "list":
@@ -190,6 +206,21 @@ class RecordViewSet(HttpMixin, viewsets.ModelViewSet):
         if gate.proposals:
             return Response(proposal_payload(request, gate.proposals[0]), status=202)
         return response
+
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        self.reload(serializer)
+
+    def perform_update(self, serializer):
+        super().perform_update(serializer)
+        self.reload(serializer)
+
+    def reload(self, serializer):
+        """Answer with the record as stored, read as a GET reads it: claims and citations
+        written with it, values the database computes."""
+        stored = self.get_queryset().filter(pk=serializer.instance.pk).first()
+        if stored is not None:
+            serializer.instance = stored
 
     def perform_destroy(self, instance):
         # Deletions go to the admin's log too, so the editor's desk shows who deleted what.
@@ -348,12 +379,11 @@ class OrderViewSet(RecordViewSet):
     ordering_fields = ["ordered_on", "quantity", "updated_at"]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema needs no database
+            return Order.objects.none()
         deliveries = self.children(Delivery, "recipient").order_by("delivered_on")
-        return (
-            super()
-            .get_queryset()
-            .with_delivered()
-            .prefetch_related(Prefetch("deliveries", deliveries))
+        return with_progress(super().get_queryset()).prefetch_related(
+            Prefetch("deliveries", deliveries)
         )
 
 

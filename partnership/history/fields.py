@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import records
 from ..dates import PartialDate, Precision
-from ..models import Citation
 from ..models.i18n import LANGUAGE_NAMES, REFERENCE_LANGUAGE, Localizable, translation_columns
 
 EMPTY = "—"
@@ -25,8 +24,6 @@ INTERNAL = {"created_at", "updated_at", "translation_sources", "outdated_transla
 
 # As in the admin form: the record's own fields, then its uncertainty, then its publication.
 LATER = {
-    "is_estimate": 1,
-    "is_disputed": 1,
     "uncertainty": 1,
     "status": 2,
     "publish_at": 2,
@@ -81,7 +78,7 @@ def _make_item(model, field, *, names, generics) -> _Item | None:
             _generic_label(field),
             "generic",
             companion=model._meta.get_field(generic.ct_field),
-            owner=model is Citation,
+            owner=records.is_generic_row(model),
         )
     if field.many_to_one:
         owner = field == records.parent_field(model)

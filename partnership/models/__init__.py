@@ -8,9 +8,11 @@ from .agreements import (
     Programme,
     ProgrammeParticipant,
 )
-from .base import Citation, Fact, PublicationQuerySet, Publishable, Source, Status
+from .base import Fact, PublicationQuerySet, Publishable, Source, Status
 from .content import Article, ArticleLink, Event, Quote, Tag
 from .equipment import Delivery, Order, System, Variant, check_deliveries_fit
+from .plans import Milestone
+from .provenance import Certainty, Citation, Claim, Rank
 from .review import Proposal
 
 # The record types readers reach at /<type>/<slug>/, keyed by the name used in URLs and in the
@@ -37,13 +39,16 @@ __all__ = [
     "Appointment",
     "Article",
     "ArticleLink",
+    "Certainty",
     "Citation",
+    "Claim",
     "Country",
     "Currency",
     "Delivery",
     "Event",
     "Fact",
     "Membership",
+    "Milestone",
     "Order",
     "Organization",
     "Participation",
@@ -56,6 +61,7 @@ __all__ = [
     "PublicationQuerySet",
     "Publishable",
     "Quote",
+    "Rank",
     "Source",
     "Status",
     "System",

@@ -92,6 +92,7 @@ class Activity(Publishable, Fact):
         verbose_name=_("place"),
     )
     location = models.CharField(_("area"), max_length=300, blank=True)
+    location_nl, location_en = translations(location)
     country = models.ForeignKey(
         Country,
         on_delete=models.PROTECT,

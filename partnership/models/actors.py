@@ -87,6 +87,7 @@ class Organization(Publishable, Fact):
     founded_on = models.DateField(_("founded on"), null=True, blank=True)
     founded_on_precision = precision_field(_("precision of the founding date"))
     location = models.CharField(_("seat or garrison"), max_length=200, blank=True)
+    location_nl, location_en = translations(location)
     summary = models.TextField(_("summary"), blank=True)
     summary_nl, summary_en = translations(summary)
 
@@ -129,6 +130,7 @@ class Person(Publishable, Fact):
     rank = models.CharField(
         _("rank or title"), max_length=80, blank=True, help_text=_("As last known.")
     )
+    rank_nl, rank_en = translations(rank)
     country = models.ForeignKey(
         Country,
         on_delete=models.PROTECT,
@@ -147,7 +149,7 @@ class Person(Publishable, Fact):
         verbose_name_plural = _("people")
 
     def __str__(self):
-        return f"{self.rank} {self.name}" if self.rank else self.name
+        return f"{self.t.rank} {self.name}" if self.rank else self.name
 
     def get_absolute_url(self):
         return reverse("partnership:person", kwargs={"slug": self.slug})

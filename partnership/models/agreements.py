@@ -153,6 +153,7 @@ class Agreement(Publishable, Fact):
     signed_on = models.DateField(_("signed on"), null=True, blank=True)
     signed_on_precision = precision_field(_("precision of the signature date"))
     signed_at = models.CharField(_("signed at"), max_length=200, blank=True)
+    signed_at_nl, signed_at_en = translations(signed_at)
     in_force_on = models.DateField(_("in force on"), null=True, blank=True)
     in_force_on_precision = precision_field(_("precision of the entry-into-force date"))
     signatories = models.ManyToManyField(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
-from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -146,6 +145,13 @@ class Source(Publishable):
     published_on = models.DateField(_("published on"), null=True, blank=True)
     published_on_precision = precision_field(_("precision of the publication date"))
     retrieved_on = models.DateField(_("retrieved on"), null=True, blank=True)
+    title_reconstructed = models.BooleanField(
+        _("title reconstructed"),
+        default=False,
+        help_text=_(
+            "The document's own title is not known; the one shown was rebuilt from its address."
+        ),
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     published = PartialDateAccessor("published_on")
@@ -169,61 +175,22 @@ class Source(Publishable):
         normalize_partial_dates(self)
 
 
-class Citation(models.Model):
-    """One source backing one record, optionally one claim (field) of it, with what it says."""
-
-    source = models.ForeignKey(
-        Source, on_delete=models.PROTECT, related_name="citations", verbose_name=_("source")
-    )
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
-    object_id = models.PositiveBigIntegerField()
-    content_object = GenericForeignKey("content_type", "object_id")
-    field = models.CharField(
-        _("claim"),
-        max_length=60,
-        blank=True,
-        help_text=_("The field this source supports (e.g. quantity); empty for the whole record."),
-    )
-    claimed_value = models.CharField(
-        _("value stated"),
-        max_length=200,
-        blank=True,
-        help_text=_("What this source states, when sources disagree."),
-    )
-    locator = models.CharField(_("page or section"), max_length=100, blank=True)
-    excerpt = models.TextField(_("excerpt"), max_length=600, blank=True)
-
-    class Meta:
-        ordering = ["content_type", "object_id", "field", "pk"]
-        verbose_name = _("citation")
-        verbose_name_plural = _("citations")
-        indexes = [models.Index(fields=["content_type", "object_id"])]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["content_type", "object_id", "source", "field", "claimed_value"],
-                name="citation_unique_claim_per_source",
-            ),
-        ]
-
-    def __str__(self):
-        claim = f" ({self.field}: {self.claimed_value})" if self.claimed_value else ""
-        return f"{self.source}{claim}"
-
-
 class Fact(Translatable):
-    """A record that states facts, so must cite at least one source, and may be uncertain."""
+    """A record that states facts, so must cite at least one source. How certain each value is
+    lives on that value's claims (`claims`); `uncertainty` explains the doubt in one sentence."""
 
-    is_estimate = models.BooleanField(
-        _("estimate"), default=False, help_text=_("A figure or date is approximate.")
+    uncertainty = models.CharField(
+        _("uncertainty note"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "One sentence on what is uncertain. Mark the uncertain value itself with a claim "
+            "(estimate, range, bound, or competing values)."
+        ),
     )
-    is_disputed = models.BooleanField(
-        _("disputed"),
-        default=False,
-        help_text=_("Sources disagree; each claim is kept in its citation."),
-    )
-    uncertainty = models.CharField(_("uncertainty note"), max_length=300, blank=True)
     uncertainty_nl, uncertainty_en = translations(uncertainty)
-    citations = GenericRelation(Citation)
+    citations = GenericRelation("partnership.Citation")
+    claims = GenericRelation("partnership.Claim")
 
     class Meta:
         abstract = True

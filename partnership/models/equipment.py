@@ -68,7 +68,12 @@ class System(Publishable, Fact):
         verbose_name_plural = _("systems")
 
     def __str__(self):
-        return f"{self.t.name} {self.designation}" if self.designation else self.t.name
+        name = self.t.name
+        # A name may already hold its designation ("Griffon MEPAC" is the MEPAC, "CAESAR NG"
+        # the CAESAR Mk II): then the designation would only repeat it.
+        if not self.designation or self.designation.split()[0] in name.split():
+            return name
+        return f"{name} {self.designation}"
 
     def get_absolute_url(self):
         return reverse("partnership:system", kwargs={"slug": self.slug})
@@ -107,8 +112,8 @@ class Variant(Timestamped, Fact):
         ]
 
     def __str__(self):
-        label = f"{self.name} ({self.designation})" if self.designation else self.name
-        return f"{self.system.name} — {label}"
+        label = f"{self.t.name} ({self.designation})" if self.designation else self.t.name
+        return f"{self.system.t.name} — {label}"
 
 
 class OrderQuerySet(PublicationQuerySet):
@@ -183,6 +188,15 @@ class Order(Publishable, Fact):
         _("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR
     )
     expected_delivery = models.CharField(_("expected delivery"), max_length=100, blank=True)
+    expected_delivery_nl, expected_delivery_en = translations(expected_delivery)
+    deliveries_tracked = models.BooleanField(
+        _("deliveries tracked"),
+        default=True,
+        help_text=_(
+            "Untick when this knowledge base does not follow this order's deliveries: readers "
+            "then see “not tracked” instead of a count."
+        ),
+    )
     summary = models.TextField(_("summary"), blank=True)
     summary_nl, summary_en = translations(summary)
 
@@ -206,7 +220,7 @@ class Order(Publishable, Fact):
 
     def __str__(self):
         when = f", {self.ordered}" if self.ordered_on else ""
-        return f"{self.buyer.name}: {self.quantity} × {self.system.name}{when}"
+        return f"{self.buyer.t.name}: {self.quantity} × {self.system.t.name}{when}"
 
     def get_absolute_url(self):
         return reverse("partnership:order", kwargs={"slug": self.slug})
@@ -221,7 +235,8 @@ class Order(Publishable, Fact):
         super().clean()
         if self.variant_id and self.system_id and self.variant.system_id != self.system_id:
             raise ValidationError({"variant": _("This variant belongs to another system.")})
-        if self.pk and self.quantity:
+        # A quantity that failed its own field's validation ("lots") is reported there.
+        if self.pk and isinstance(self.quantity, int) and self.quantity:
             delivered = Delivery.objects.filter(order=self).aggregate(total=Sum("quantity"))
             if (delivered["total"] or 0) > self.quantity:
                 raise ValidationError(

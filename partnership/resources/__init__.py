@@ -260,7 +260,7 @@ class RecordResource(ModelResource):
         return super().filter_export(queryset, **kwargs).select_related(*relations)
 
 
-FACT_FIELDS = ("is_estimate", "is_disputed", "uncertainty")
+FACT_FIELDS = ("uncertainty",)
 
 
 class OrderResource(RecordResource):

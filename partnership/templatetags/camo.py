@@ -5,6 +5,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from ..claims import current_value, display_claim, display_text
+from ..models import Certainty
 from ..models.i18n import LANGUAGE_NAMES, REFERENCE_LANGUAGE, active_language
 
 register = template.Library()
@@ -21,6 +23,60 @@ def cite(context, record):
         return ""
     links = format_html_join(", ", '<a href="#source-{0}">{0}</a>', ((n,) for n in numbers))
     return format_html('<sup class="cite">[{}]</sup>', links)
+
+
+@register.simple_tag(takes_context=True)
+def value(context, record, name, shown=None):
+    """The value `name` of `record` where readers read it: with its certainty ("≈ 1 500",
+    "1 000–1 200", "≥ 1"), the numbers of the sources that state this value, and, when sources
+    disagree, the competing values with their own sources (shown on hover and focus).
+
+    `shown` is the text to show for the value when the page formats it its own way."""
+    bibliography = context.get("bibliography")
+    entry = bibliography.value(record, name) if bibliography is not None else None
+    model = type(record)
+    if entry is None or entry.preferred is None:
+        text = (
+            shown if shown is not None else display_text(model, name, current_value(record, name))
+        )
+        return format_html("{}", text)
+    text = (
+        shown
+        if shown is not None and entry.certainty == Certainty.EXACT
+        else display_claim(model, entry.preferred)
+    )
+    parts = [format_html('<span class="value value-{}">{}</span>', entry.certainty, text)]
+    numbers = bibliography.claim_refs(record, entry.preferred)
+    if numbers:
+        parts.append(footnotes(numbers))
+    if entry.competing:
+        others = format_html_join(
+            "; ",
+            "{} {}",
+            (
+                (display_claim(model, claim), footnotes(bibliography.claim_refs(record, claim)))
+                for claim in entry.competing
+            ),
+        )
+        parts.append(
+            format_html(
+                ' <span class="disputed" tabindex="0" role="note" aria-label="{label}">'
+                '<span class="disputed-mark" aria-hidden="true">{mark}</span>'
+                '<span class="disputed-claims">{intro} {others}</span></span>',
+                label=_("Sources disagree on this value"),
+                mark=_("disputed"),
+                intro=_("Other sources state:"),
+                others=others,
+            )
+        )
+    return mark_safe("".join(str(part) for part in parts))
+
+
+def footnotes(numbers):
+    if not numbers:
+        return ""
+    links = format_html_join(", ", '<a href="#source-{0}">{0}</a>', ((n,) for n in numbers))
+    return format_html(' <sup class="cite">[{}]</sup>', links)
 
 
 @register.filter

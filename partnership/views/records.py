@@ -12,7 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import timeline
-from ..charts import Series, delivery_chart
+from ..charts import delivery_chart
+from ..figures import (
+    Progress,
+    chart_series,
+    context_pairs,
+    key_figures,
+    split_figures,
+    with_progress,
+)
 from ..models import (
     RECORD_TYPES,
     Activity,
@@ -25,6 +33,7 @@ from ..models import (
     Delivery,
     Event,
     Membership,
+    Milestone,
     Order,
     Organization,
     Participation,
@@ -38,42 +47,14 @@ from ..models import (
     Tag,
     Variant,
 )
-from ..sourcing import Bibliography, fact_querysets
+from ..sourcing import Bibliography, claim_statement, fact_querysets
 from . import structured
 from .common import PublishedDetailView, PublishedListView, YearField, clean_filters
 
 
-def key_figures(orders) -> list[dict]:
-    """Ordered and delivered quantities per buyer and system, from orders annotated with_delivered."""
-    figures: dict[tuple, dict] = {}
-    for order in orders:
-        if order.order_status == Order.Status.CANCELLED:
-            continue
-        key = (order.buyer.code, order.system_id)
-        row = figures.setdefault(
-            key,
-            {
-                "country": order.buyer,
-                "system": order.system,
-                "ordered": 0,
-                "approved": 0,
-                "delivered": 0,
-                "uncertain": False,
-            },
-        )
-        if order.order_status == Order.Status.APPROVED:
-            row["approved"] += order.quantity
-        else:
-            row["ordered"] += order.quantity
-        row["delivered"] += order.delivered
-        row["uncertain"] |= order.is_disputed or order.is_estimate
-    return sorted(
-        figures.values(), key=lambda row: (row["country"].t.name, -row["ordered"], -row["approved"])
-    )
-
-
 def home(request):
-    orders = Order.objects.published().with_delivered().select_related("buyer", "system")
+    orders = with_progress(Order.objects.published()).select_related("buyer", "system")
+    camo_figures, context_figures = split_figures(key_figures(orders, context_pairs()))
     today = timezone.localdate()
     # Single activities and editions of a series, not the series themselves.
     activities = (
@@ -85,7 +66,8 @@ def home(request):
     entries = timeline.build()
     context = {
         "partnership": Partnership.objects.published().order_by("pk").first(),
-        "figures": key_figures(orders),
+        "figures": camo_figures,
+        "context_figures": context_figures,
         "news": Article.objects.published()[:4],
         "recent": list(activities.filter(start__lte=today).order_by("-start")[:4]),
         "upcoming": list(activities.filter(start__gt=today).order_by("start")[:4]),
@@ -155,10 +137,9 @@ class AgreementDetail(PublishedDetailView):
 
     def get_context_data(self, **kwargs):
         self.orders = list(
-            Order.objects.published()
-            .filter(agreement=self.object)
-            .with_delivered()
-            .select_related("buyer", "system")
+            with_progress(Order.objects.published().filter(agreement=self.object)).select_related(
+                "buyer", "system"
+            )
         )
         return super().get_context_data(
             parties=Country.objects.published().filter(agreements=self.object),
@@ -216,14 +197,11 @@ class SystemList(PublishedListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         systems = {system.pk for system in context["object_list"]}
-        orders = (
-            Order.objects.published()
-            .filter(system__in=systems)
-            .with_delivered()
-            .select_related("buyer", "system")
+        orders = with_progress(Order.objects.published().filter(system__in=systems)).select_related(
+            "buyer", "system"
         )
         figures = defaultdict(list)
-        for row in key_figures(orders):
+        for row in key_figures(orders, context_pairs()):
             figures[row["system"].pk].append(row)
         context["rows"] = [(system, figures[system.pk]) for system in context["object_list"]]
         context["categories"] = System.Category.choices
@@ -247,9 +225,7 @@ class SystemDetail(PublishedDetailView):
         system = self.object
         self.variants = list(Variant.objects.published().filter(system=system))
         self.orders = list(
-            Order.objects.published()
-            .filter(system=system)
-            .with_delivered()
+            with_progress(Order.objects.published().filter(system=system))
             .select_related("buyer", "system", "variant", "agreement")
             .prefetch_related(
                 Prefetch("deliveries", Delivery.objects.published().order_by("delivered_on"))
@@ -259,27 +235,15 @@ class SystemDetail(PublishedDetailView):
         return super().get_context_data(
             variants=self.variants,
             orders=self.orders,
-            figures=key_figures(self.orders),
+            figures=key_figures(self.orders, context_pairs()),
             chart=self.chart(system, self.orders),
             **kwargs,
         )
 
     @staticmethod
     def chart(system, orders):
-        by_buyer: dict[str, Series] = {}
-        for order in orders:
-            if (
-                order.order_status in (Order.Status.CANCELLED, Order.Status.APPROVED)
-                or not order.ordered_on
-            ):
-                continue
-            series = by_buyer.setdefault(
-                order.buyer.t.name, Series(label=order.buyer.t.name, ordered=[], delivered=[])
-            )
-            series.ordered.append((order.ordered_on, order.quantity))
-            series.delivered.extend((d.delivered_on, d.quantity) for d in order.deliveries.all())
         return delivery_chart(
-            list(by_buyer.values()),
+            chart_series(orders),
             title=_("%(system)s: ordered and delivered over time") % {"system": system.t.name},
             today=timezone.localdate(),
         )
@@ -296,23 +260,28 @@ class OrderDetail(PublishedDetailView):
     template_name = "partnership/order_detail.html"
 
     def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .with_delivered()
-            .select_related(
-                "buyer", "system", "variant", "agreement", "contracting_authority", "supplier"
-            )
+        return with_progress(super().get_queryset()).select_related(
+            "buyer", "system", "variant", "agreement", "contracting_authority", "supplier"
         )
 
     def get_context_data(self, **kwargs):
         self.deliveries = list(
             Delivery.objects.published().filter(order=self.object).select_related("recipient")
         )
-        return super().get_context_data(deliveries=self.deliveries, **kwargs)
+        # What is planned stays apart from what happened, until a delivery meets it.
+        self.milestones = list(
+            Milestone.objects.published().filter(order=self.object).select_related("met_by")
+        )
+        return super().get_context_data(
+            deliveries=self.deliveries,
+            planned=[milestone for milestone in self.milestones if not milestone.is_met],
+            met=[milestone for milestone in self.milestones if milestone.is_met],
+            progress=Progress.of(self.object),
+            **kwargs,
+        )
 
     def cited_records(self, context):
-        return [self.object, *self.deliveries]
+        return [self.object, *self.deliveries, *self.milestones]
 
 
 # Activities --------------------------------------------------------------------------------------
@@ -511,10 +480,9 @@ class CountryDetail(PublishedDetailView):
     def get_context_data(self, **kwargs):
         country = self.object
         self.orders = list(
-            Order.objects.published()
-            .filter(buyer=country)
-            .with_delivered()
-            .select_related("buyer", "system", "agreement")
+            with_progress(Order.objects.published().filter(buyer=country)).select_related(
+                "buyer", "system", "agreement"
+            )
         )
         self.memberships = list(
             Membership.objects.published()
@@ -669,16 +637,18 @@ class TimelineFilter(forms.Form):
 def timeline_page(request):
     filters = clean_filters(request, TimelineFilter)
     entries = timeline.build(kinds=filters["kind"] or None, country=filters["country"])
+    planned = timeline.planned(country=filters["country"]) if not filters["kind"] else []
     return render(
         request,
         "partnership/timeline.html",
         {
             "periods": timeline.by_period(entries),
+            "planned": planned,
             "count": len(entries),
             "kinds": list(timeline.KINDS.items()),
             "countries": Country.objects.published(),
             "filters": filters,
-            "bibliography": Bibliography([entry.record for entry in entries]),
+            "bibliography": Bibliography([entry.record for entry in [*entries, *planned]]),
         },
     )
 
@@ -699,10 +669,23 @@ class SourceDetail(PublishedDetailView):
     template_name = "partnership/source_detail.html"
 
     def get_context_data(self, **kwargs):
-        citations = Citation.objects.filter(source=self.object).prefetch_related(
-            GenericPrefetch("content_object", [q.published() for q in fact_querysets()])
+        citations = (
+            Citation.objects.filter(source=self.object)
+            .select_related("claim")
+            .prefetch_related(
+                GenericPrefetch("content_object", [q.published() for q in fact_querysets()])
+            )
         )
         cited = [c for c in citations if c.content_object is not None]
+        for citation in cited:
+            # What this source states about the value it is cited for, in readers' words.
+            citation.statement = (
+                claim_statement(
+                    citation.content_object, citation.claim, language=self.object.language
+                )
+                if citation.claim
+                else ""
+            )
         return super().get_context_data(citations=cited, **kwargs)
 
     def cited_records(self, context):

@@ -82,7 +82,7 @@ def person(request, record, appointments):
             "@context": "https://schema.org",
             "@type": "Person",
             "name": record.t.name,
-            "honorificPrefix": record.rank,
+            "honorificPrefix": record.t.rank,
             "description": record.t.summary,
             "nationality": record.country.t.name if record.country else None,
             "jobTitle": [appointment.t.title for appointment in appointments],

@@ -1,0 +1,175 @@
+"""Fields the API's serializers share: partial dates, links, translated texts, item lists."""
+
+from django.urls import reverse as django_reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..dates import PartialDate, Precision
+from ..models.i18n import (
+    LANGUAGE_CODES,
+    REFERENCE_LANGUAGE,
+    Localizable,
+    active_language,
+    column,
+)
+
+PARTIAL_DATE_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "description": (
+        "A date known to the day, month, year or decade. `value` is YYYY-MM-DD, YYYY-MM, YYYY "
+        "or YYY0s; when writing, give that string (or this object)."
+    ),
+    "properties": {
+        "value": {"type": "string", "example": "2019-06-21"},
+        "precision": {
+            "type": "string",
+            "enum": ["day", "month", "year", "decade"],
+            "readOnly": True,
+        },
+        "start": {"type": "string", "format": "date", "readOnly": True},
+        "end": {"type": "string", "format": "date", "readOnly": True},
+        "display": {"type": "string", "readOnly": True, "example": "21 juin 2019"},
+    },
+    "required": ["value"],
+}
+
+
+def partial_date_data(partial: PartialDate) -> dict:
+    """A partial date as the API shows it (see PARTIAL_DATE_SCHEMA)."""
+    return {
+        "value": partial.isoformat(),
+        "precision": partial.precision_name,
+        "start": partial.value.isoformat(),
+        "end": partial.end.isoformat(),
+        "display": partial.display(),
+    }
+
+
+@extend_schema_field(PARTIAL_DATE_SCHEMA)
+class PartialDateField(serializers.Field):
+    """The pair `<field>` / `<field>_precision` as one value."""
+
+    def __init__(self, field_name, **kwargs):
+        self.date_field = field_name
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(source="*", **kwargs)
+
+    def to_representation(self, instance):
+        value = getattr(instance, self.date_field)
+        if value is None:
+            return None
+        return partial_date_data(
+            PartialDate(value, getattr(instance, f"{self.date_field}_precision"))
+        )
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            data = data.get("value")
+        if data in (None, ""):
+            return {self.date_field: None, f"{self.date_field}_precision": Precision.DAY}
+        try:
+            partial = PartialDate.parse(str(data))
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from error
+        return {self.date_field: partial.value, f"{self.date_field}_precision": partial.precision}
+
+    def validate_empty_values(self, data):
+        # source="*" fields are skipped when absent; null clears the date.
+        if data is serializers.empty:
+            raise serializers.SkipField()
+        if data is None:
+            return True, {self.date_field: None, f"{self.date_field}_precision": Precision.DAY}
+        return False, data
+
+
+class PlainHyperlink(serializers.HyperlinkedIdentityField):
+    """A link to the record's JSON, without the ?format= of the current request (e.g. CSV)."""
+
+    def get_url(self, obj, view_name, request, format):
+        path = django_reverse(
+            view_name, kwargs={self.lookup_url_kwarg: getattr(obj, self.lookup_field)}
+        )
+        return request.build_absolute_uri(path) if request else path
+
+
+def absolute(context, path):
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request else path
+
+
+class LanguagesField(serializers.DictField):
+    """For each translated text of the record (when not empty), the language it is given in."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.ChoiceField(choices=LANGUAGE_CODES), **kwargs)
+
+    def get_attribute(self, instance):
+        return instance
+
+    def to_representation(self, instance):
+        texts = {name: instance.localized(name) for name in self.parent.translated_names}
+        return {name: text.language for name, text in texts.items() if text}
+
+
+class TranslatedFieldsMixin:
+    """Translated texts are read and written in the request's language (?lang= or
+    Accept-Language; French by default). A missing translation reads as the French text, and
+    `languages` says, per text, which language was given."""
+
+    @property
+    def translated_names(self) -> list[str]:
+        model = self.Meta.model
+        names = model.translated_fields() if issubclass(model, Localizable) else ()
+        return [name for name in names if name in self.fields]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        model = self.Meta.model
+        if issubclass(model, Localizable) and set(model.translated_fields()) & set(fields):
+            fields["languages"] = LanguagesField(read_only=True)
+        return fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for name in self.translated_names:
+            data[name] = str(instance.localized(name))
+        return data
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        language = active_language()
+        if language != REFERENCE_LANGUAGE:
+            for name in self.translated_names:
+                if name in values:
+                    values[column(name, language)] = values.pop(name)
+        return values
+
+
+# Claims ------------------------------------------------------------------------------------
+
+REASON_COLUMNS = frozenset(column("reason", language) for language in LANGUAGE_CODES)
+
+
+class ItemList(serializers.ListSerializer):
+    """A list whose errors are keyed by the index of each item at fault
+    (`{"claims": {"1": {"rank": ["..."]}}}`, the format DRF 3.20 adopts); `check()` adds the
+    rules that span several items."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or (not data and not self.allow_empty):
+            return super().to_internal_value(data)  # DRF's own message
+        items, errors = [], {}
+        for index, item in enumerate(data):
+            try:
+                items.append(self.run_child_validation(item))
+            except serializers.ValidationError as error:
+                errors[index] = error.detail
+        errors = errors or self.check(items)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return items
+
+    def check(self, items) -> dict:
+        return {}
