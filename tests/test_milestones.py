@@ -102,3 +102,14 @@ def test_a_draft_order_s_plans_stay_hidden(order):
     order.save()
     milestone = plan(order)
     assert not [e for e in timeline.planned() if e.record.pk == milestone.pk]
+
+
+def test_the_source_of_a_plan_links_to_its_order(order):
+    milestone = plan(order)
+    source = milestone.citations.get().source
+    with translation.override("en"):
+        html = page(source.get_absolute_url())
+    item = re.search(r"<li>Planned milestone: Deliveries: 2027–2029 — <a href=\"([^\"]+)\">", html)
+    assert item, "the plan is named, with a link"
+    with translation.override("en"):
+        assert item.group(1) == order.get_absolute_url()

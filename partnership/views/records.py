@@ -9,9 +9,10 @@ from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from .. import timeline
+from .. import records, timeline
 from ..charts import delivery_chart
 from ..figures import (
     Progress,
@@ -664,6 +665,14 @@ class SourceList(PublishedListView):
         )
 
 
+def page_of(record) -> str | None:
+    """The public page showing `record`: its own, or its parent's for a child row."""
+    if hasattr(record, "get_absolute_url"):
+        return record.get_absolute_url()
+    parent = records.parent_field(type(record))
+    return getattr(record, parent.name).get_absolute_url() if parent else None
+
+
 class SourceDetail(PublishedDetailView):
     model = Source
     template_name = "partnership/source_detail.html"
@@ -678,6 +687,11 @@ class SourceDetail(PublishedDetailView):
         )
         cited = [c for c in citations if c.content_object is not None]
         for citation in cited:
+            target = citation.content_object
+            citation.page, citation.label = page_of(target), capfirst(str(target))
+            if not hasattr(target, "get_absolute_url"):
+                # A delivery or a milestone is shown on its order's page.
+                citation.label = f"{capfirst(target._meta.verbose_name)}: {target}"
             # What this source states about the value it is cited for, in readers' words.
             citation.statement = (
                 claim_statement(
