@@ -217,6 +217,8 @@ def display_claim(model, claim) -> str:
         Certainty.ESTIMATE: "≈ ",
         Certainty.AT_LEAST: "≥ ",
         Certainty.AT_MOST: "≤ ",
+        Certainty.MORE_THAN: "> ",
+        Certainty.LESS_THAN: "< ",
     }.get(claim.certainty, "")
     return f"{prefix}{text}"
 

@@ -327,7 +327,7 @@ def invalid_cases():
         "certainty": (
             [{"field": "quantity", "value": "123", "certainty": "roughly", "citations": ok}],
             ["claims", "0", "certainty"],
-            ["roughly", "exact, estimate, range, at_least, at_most"],
+            ["roughly", "exact, estimate, range, at_least, at_most, more_than, less_than"],
         ),
         "rank": (
             [{"field": "quantity", "value": "123", "rank": "best", "citations": ok}],
@@ -624,6 +624,8 @@ class TestSchema:
             "range",
             "at_least",
             "at_most",
+            "more_than",
+            "less_than",
         }
         order = components["Order"]["properties"]
         assert "is_estimate" not in order and "is_disputed" not in order

@@ -93,6 +93,8 @@ class TestReaders:
         assert "≈ 1,000–1,200" in page(activity)
         Claim.objects.filter(field="strength").update(upper="", certainty="at_least")
         assert "≥ 1,000" in page(activity)
+        Claim.objects.filter(field="strength").update(certainty="more_than")
+        assert "&gt; 1,000" in page(activity)
 
     def test_the_sources_section_says_what_each_source_states_in_words(self):
         record, *_ = agreement_with_claims()

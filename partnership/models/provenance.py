@@ -29,6 +29,8 @@ class Certainty(models.TextChoices):
     RANGE = "range", _("Range")
     AT_LEAST = "at_least", _("At least")
     AT_MOST = "at_most", _("At most")
+    MORE_THAN = "more_than", _("More than")
+    LESS_THAN = "less_than", _("Less than")
 
 
 class Rank(models.TextChoices):

@@ -1,5 +1,7 @@
 """Import and export of orders, deliveries, activities and participations (django-import-export).
 
+Each record's claims travel in a `claims` column, as JSON in the API's structure (claims.py).
+
 Files name related records by their natural key (a country's ISO code, a slug), never by database
 id, and write a partial date as one text column ("2019-06-21", "2019-06", "2019", "2010s").
 
@@ -44,6 +46,7 @@ from ..models.i18n import with_translations
 from ..review import ReviewGate, needs_review
 from ..sourcing import SourcingError
 from ..workflow import TransitionError, check_transition
+from .claims import ClaimsColumn, claims_field
 from .fields import (
     PartialDateField,
     PartialDateWidget,
@@ -260,10 +263,11 @@ class RecordResource(ModelResource):
         return super().filter_export(queryset, **kwargs).select_related(*relations)
 
 
-FACT_FIELDS = ("uncertainty",)
+FACT_FIELDS = ("uncertainty", "claims")
 
 
-class OrderResource(RecordResource):
+class OrderResource(ClaimsColumn, RecordResource):
+    claims = claims_field()
     buyer = key("buyer", Country, "code")
     system = key("system", System)
     variant = Field(attribute="variant", column_name="variant", widget=VariantWidget())
@@ -301,7 +305,8 @@ class OrderResource(RecordResource):
         # Numbers as plain numbers ("1234.50"), whatever the language of the admin.
 
 
-class DeliveryResource(RecordResource):
+class DeliveryResource(ClaimsColumn, RecordResource):
+    claims = claims_field()
     order = key("order", Order)
     delivered = PartialDateField("delivered", required=True)
     # The import key is (order, delivered_on, delivered_on_precision), read from "delivered".
@@ -331,7 +336,8 @@ class DeliveryResource(RecordResource):
         import_id_fields = ("order", "delivered_on", "delivered_on_precision")
 
 
-class ActivityResource(RecordResource):
+class ActivityResource(ClaimsColumn, RecordResource):
+    claims = claims_field()
     parent = key("parent", Activity)
     started = PartialDateField("started")
     ended = PartialDateField("ended")
@@ -365,7 +371,8 @@ class ActivityResource(RecordResource):
         import_id_fields = ("slug",)
 
 
-class ParticipationResource(RecordResource):
+class ParticipationResource(ClaimsColumn, RecordResource):
+    claims = claims_field()
     activity = key("activity", Activity)
     organization = key("organization", Organization)
     country = key("country", Country, "code")
