@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import DateField, Q
+from django.db.models import Q
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -53,20 +53,11 @@ class Entry:
     countries: set[str] = field(default_factory=set)
     claims: list = field(default_factory=list)  # the record's claims, attached by `build`
     until: PartialDate | None = None  # the end of a planned period
+    date_field: str | None = None  # the field of the record the date is (signed_on...)
 
     @property
     def kind_label(self):
         return KINDS.get(self.kind) or PLANNED
-
-    @property
-    def date_field(self) -> str | None:
-        """The field of the record this entry's date is (signed_on, in_force_on...)."""
-        for f in self.record._meta.concrete_fields:
-            if isinstance(f, DateField) and getattr(self.record, f.attname) == self.when.value:
-                precision = getattr(self.record, f"{f.name}_precision", Precision.DAY)
-                if precision == self.when.precision:
-                    return f.name
-        return None
 
     @property
     def is_uncertain(self) -> bool:
@@ -113,6 +104,7 @@ def _agreements(country):
                 agreement,
                 url,
                 codes,
+                date_field="signed_on",
             )
         if agreement.in_force:
             yield Entry(
@@ -122,6 +114,7 @@ def _agreements(country):
                 agreement,
                 url,
                 codes,
+                date_field="in_force_on",
             )
 
 
@@ -139,7 +132,13 @@ def _orders(country):
             "count": _count(order.quantity, order.system.t.name),
         }
         yield Entry(
-            order.ordered, "order", title, order, order.get_absolute_url(), {order.buyer.code}
+            order.ordered,
+            "order",
+            title,
+            order,
+            order.get_absolute_url(),
+            {order.buyer.code},
+            date_field="ordered_on",
         )
 
 
@@ -161,6 +160,7 @@ def _deliveries(country):
             delivery,
             order.get_absolute_url(),
             {order.buyer.code},
+            date_field="delivered_on",
         )
 
 
@@ -187,7 +187,13 @@ def _activities(country):
         if activity.is_cancelled:
             title = _("%(name)s (cancelled)") % {"name": activity.t.name}
         yield Entry(
-            activity.started, "activity", title, activity, activity.get_absolute_url(), codes
+            activity.started,
+            "activity",
+            title,
+            activity,
+            activity.get_absolute_url(),
+            codes,
+            date_field="start",
         )
 
 
@@ -197,7 +203,15 @@ def _events(country):
         queryset = queryset.filter(countries=country)
     for event in queryset:
         codes = {c.code for c in event.countries.all()}
-        yield Entry(event.when, "event", event.t.title, event, event.get_absolute_url(), codes)
+        yield Entry(
+            event.when,
+            "event",
+            event.t.title,
+            event,
+            event.get_absolute_url(),
+            codes,
+            date_field="date",
+        )
 
 
 def _appointments(country):
@@ -217,7 +231,13 @@ def _appointments(country):
         }
         codes = {person.country.code} if person.country else set()
         yield Entry(
-            appointment.started, "appointment", title, appointment, person.get_absolute_url(), codes
+            appointment.started,
+            "appointment",
+            title,
+            appointment,
+            person.get_absolute_url(),
+            codes,
+            date_field="start",
         )
 
 
@@ -240,6 +260,7 @@ def _memberships(country):
             membership,
             membership.partnership.get_absolute_url(),
             {membership.country.code},
+            date_field="since",
         )
 
 
@@ -260,6 +281,7 @@ def _programmes(country):
             programme,
             programme.get_absolute_url(),
             codes,
+            date_field="launched_on",
         )
 
 
@@ -276,6 +298,7 @@ def _organizations(country):
             organization,
             organization.get_absolute_url(),
             codes,
+            date_field="founded_on",
         )
 
 
@@ -329,6 +352,7 @@ def planned(*, country=None) -> list[Entry]:
                 order.get_absolute_url(),
                 {order.buyer.code},
                 until=milestone.until if milestone.planned_until else None,
+                date_field="planned_on",
             )
         )
     attach_claims(entries)

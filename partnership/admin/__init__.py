@@ -65,13 +65,9 @@ class SourceAdmin(PublishableAdmin):
     date_hierarchy = "published_on"
 
 
-@admin.register(Citation)
-class CitationAdmin(RecordAdmin):
-    list_display = ["__str__", "content_type", "record", "locator"]
-    list_filter = ["content_type"]
-    list_select_related = ["source", "content_type", "claim"]
-    search_fields = ["source__title", "source__publisher", "claim__value", "excerpt"]
-    autocomplete_fields = ["source"]
+class RowOfARecordAdmin(RecordAdmin):
+    """A citation or a claim: listed with the record it belongs to, fetched once per type."""
+
     readonly_fields = []
 
     def get_queryset(self, request):
@@ -84,6 +80,15 @@ class CitationAdmin(RecordAdmin):
     @admin.display(description=_("record"))
     def record(self, obj):
         return obj.content_object
+
+
+@admin.register(Citation)
+class CitationAdmin(RowOfARecordAdmin):
+    list_display = ["__str__", "content_type", "record", "locator"]
+    list_filter = ["content_type"]
+    list_select_related = ["source", "content_type", "claim"]
+    search_fields = ["source__title", "source__publisher", "claim__value", "excerpt"]
+    autocomplete_fields = ["source"]
 
 
 @admin.register(Country)
@@ -342,23 +347,11 @@ class MilestoneAdmin(FactAdmin):
 
 
 @admin.register(Claim)
-class ClaimAdmin(RecordAdmin):
+class ClaimAdmin(RowOfARecordAdmin):
     list_display = ["__str__", "content_type", "record", "certainty", "rank"]
     list_filter = ["content_type", "certainty", "rank"]
     list_select_related = ["content_type"]
     search_fields = ["field", "value", "reason"]
-    readonly_fields = []
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related(GenericPrefetch("content_object", fact_querysets()))
-        )
-
-    @admin.display(description=_("record"))
-    def record(self, obj):
-        return obj.content_object
 
 
 @admin.register(Place)
