@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from partnership.api.views import EXPORTS
-from partnership.models import Agreement, Order, Status, System
+from partnership.models import Agreement, Order, Organization, Status, System
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -454,3 +454,17 @@ class TestSchemaAndDocs:
         script = client.get("/api/docs/?script=")
         assert script.status_code == 200
         assert "SwaggerUIBundle" in script.content.decode()
+
+
+def test_deleting_a_record_others_rest_on_is_refused_with_the_reason(api, admin_user):
+    """An organization an appointment names cannot go while the appointment stays: 409, the
+    dependent record named, nothing deleted (a fuzzed DELETE once made a 500 of it)."""
+    organization = factories.organization()
+    appointment = factories.appointment(organization=organization)
+    api.force_authenticate(admin_user)
+    response = api.delete(f"/api/v1/organizations/{organization.slug}/")
+    assert response.status_code == 409, response.content
+    error = response.json()["error"]
+    assert error["code"] == "still_referenced"
+    assert str(appointment) in error["message"]
+    assert Organization.objects.filter(pk=organization.pk).exists()

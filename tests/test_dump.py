@@ -122,7 +122,11 @@ def flush():
         for model in apps.get_app_config("partnership").get_models(include_auto_created=True)
     }
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA defer_foreign_keys = ON")
+        # Foreign keys are checked when the transaction ends, in whatever order rows go.
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA defer_foreign_keys = ON")
+        else:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         for table in sorted(tables):
             cursor.execute(f'DELETE FROM "{table}"')
 

@@ -33,6 +33,21 @@ def exception_handler(exc, context):
 CODES = {404: "not_found", 403: "permission_denied", 401: "not_authenticated"}
 
 
+class StillReferenced(exceptions.APIException):
+    """A record other records rest on cannot be deleted while they do."""
+
+    status_code = 409
+    default_code = "still_referenced"
+
+    @classmethod
+    def by(cls, error) -> "StillReferenced":
+        """From Django's ProtectedError or RestrictedError: names a few of the records."""
+        records = list(getattr(error, "protected_objects", None) or error.restricted_objects)
+        names = "; ".join(f"{obj._meta.verbose_name} {obj}" for obj in records[:5])
+        more = f" and {len(records) - 5} more" if len(records) > 5 else ""
+        return cls(f"Other records rest on this one ({names}{more}): change or delete them first.")
+
+
 def api_not_found(request, exception=None):
     return JsonResponse(
         error_body(404, "not_found", f"No API resource at {request.path}."), status=404

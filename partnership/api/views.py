@@ -2,7 +2,7 @@
 
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.contenttypes.prefetch import GenericPrefetch
-from django.db.models import Max, Prefetch
+from django.db.models import Max, Prefetch, ProtectedError, RestrictedError
 from django.utils import translation
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
@@ -49,6 +49,7 @@ from . import (
     schema,  # noqa: F401  (registers the schema's extensions with drf-spectacular)
     serializers,
 )
+from .errors import StillReferenced
 from .renderers import CSVRenderer, csv_columns
 
 
@@ -203,6 +204,8 @@ class RecordViewSet(HttpMixin, viewsets.ModelViewSet):
                 response = write(request, *args, **kwargs)
         except SourcingError as error:
             raise ValidationError({"sources": [str(error)]}) from error
+        except (ProtectedError, RestrictedError) as error:
+            raise StillReferenced.by(error) from error
         if gate.proposals:
             return Response(proposal_payload(request, gate.proposals[0]), status=202)
         return response
