@@ -198,16 +198,23 @@ class Bibliography:
                 number = self._numbers.get(citation.source_id)
                 if number is None:
                     number = self._numbers[citation.source_id] = len(self.entries) + 1
-                    self.entries.append({"number": number, "source": citation.source, "claims": []})
+                    self.entries.append(
+                        {"number": number, "source": citation.source, "claims": [], "passages": []}
+                    )
+                entry = self.entries[number - 1]
                 if citation.claim_id:
-                    statement = claim_statement(
+                    said = claim_statement(
                         record, citation.claim, language=citation.source.language
                     )
-                    claims = self.entries[number - 1]["claims"]
-                    if statement not in claims:
-                        claims.append(statement)
+                    said = format_html("{}{}", said, passage(citation))
+                    if said not in entry["claims"]:
+                        entry["claims"].append(said)
                     refs = self._value_refs.setdefault((*key, citation.claim_id), [])
                 else:
+                    if (citation.locator or citation.excerpt) and (
+                        said := mark_safe(passage(citation).strip())
+                    ) not in entry["passages"]:
+                        entry["passages"].append(said)
                     refs = self._refs.setdefault(key, [])
                 if number not in refs:
                     refs.append(number)
@@ -250,6 +257,21 @@ class Bibliography:
 
     def __bool__(self):
         return bool(self.entries)
+
+
+def passage(citation) -> str:
+    """Where in the source, and in its words: " (§3) «…»", or ""."""
+    parts = []
+    if citation.locator:
+        parts.append(format_html(' <span class="locator">({})</span>', citation.locator))
+    if citation.excerpt:
+        language = citation.source.language
+        parts.append(
+            format_html(' <q lang="{}">{}</q>', language, citation.excerpt)
+            if language
+            else format_html(" <q>{}</q>", citation.excerpt)
+        )
+    return mark_safe("".join(parts))
 
 
 def claim_statement(record, claim, *, language: str = "") -> str:

@@ -104,6 +104,31 @@ class TestReaders:
             assert label in sources
             assert "signed_on" not in html and "claimed_value" not in html
 
+    def test_a_competing_value_shows_before_any_value_is_preferred(self):
+        """A curator adds a rival value before deciding which one to prefer: readers see the
+        record's value, disputed, with the rival and its source."""
+        activity = factories.activity(strength=1000)
+        factories.cite(activity)
+        rival = factories.claim(activity, "strength", "1100", rank="normal")
+        html = page(activity)
+        disputed = html[html.index('class="disputed"') :]
+        assert "1,100" in disputed
+        assert f"#source-{source_numbers(html, rival.citations.get().source)}" in disputed
+        assert "1,000" in facts(html)
+
+    def test_the_sources_section_gives_where_and_in_what_words_a_source_says_it(self):
+        record, signed, *_ = agreement_with_claims()
+        Citation.objects.filter(claim=signed).update(locator="§2", excerpt="signé le 7 novembre")
+        whole = Citation.objects.get(
+            object_id=record.pk, claim=None, content_type__model="agreement"
+        )
+        whole.locator = "p. 4"
+        whole.save()
+        html = page(record)
+        sources = html[html.index('class="source-list"') :]
+        assert "(§2)" in sources and "signé le 7 novembre</q>" in sources
+        assert "Cited passage: <span" in sources and "(p. 4)" in sources
+
 
 class TestDataset:
     def load(self, text):

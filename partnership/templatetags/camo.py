@@ -35,19 +35,22 @@ def value(context, record, name, shown=None):
     bibliography = context.get("bibliography")
     entry = bibliography.value(record, name) if bibliography is not None else None
     model = type(record)
-    if entry is None or entry.preferred is None:
-        text = (
+
+    def plain():
+        return (
             shown if shown is not None else display_text(model, name, current_value(record, name))
         )
-        return format_html("{}", text)
-    text = (
-        shown
-        if shown is not None and entry.certainty == Certainty.EXACT
-        else display_claim(model, entry.preferred)
-    )
+
+    if entry is None or (entry.preferred is None and not entry.competing):
+        return format_html("{}", plain())
+    # With competing values and none preferred yet, the record's value is shown, disputed.
+    preferred = entry.preferred
+    if preferred is None or (shown is not None and entry.certainty == Certainty.EXACT):
+        text = plain()
+    else:
+        text = display_claim(model, preferred)
     parts = [format_html('<span class="value value-{}">{}</span>', entry.certainty, text)]
-    numbers = bibliography.claim_refs(record, entry.preferred)
-    if numbers:
+    if preferred is not None and (numbers := bibliography.claim_refs(record, preferred)):
         parts.append(footnotes(numbers))
     if entry.competing:
         others = format_html_join(
