@@ -47,7 +47,7 @@ class ClaimSpec:
     value: object = None  # None: the record's own value
     upper: object = None
     certainty: str = Certainty.EXACT
-    rank: str = Rank.PREFERRED
+    rank: str | None = Rank.PREFERRED  # None: preferred if it is the record's value, else normal
     reason: object = ""
     sources: list = field(default_factory=list)
 
@@ -104,10 +104,9 @@ def from_source_items(items) -> tuple[list, list[ClaimSpec]]:
             key = (item["field"], None if item.get("value") in (None, "") else item["value"])
             spec = claims.setdefault(
                 key,
+                # An item restating the record's own value cites the preferred claim.
                 ClaimSpec(
-                    field=key[0],
-                    value=key[1],
-                    rank=Rank.PREFERRED if key[1] is None else Rank.NORMAL,
+                    field=key[0], value=key[1], rank=Rank.PREFERRED if key[1] is None else None
                 ),
             )
             spec.sources.append(
@@ -139,9 +138,7 @@ class ClaimWriter:
                 )
             held = current_value(self.record, spec.field)
             value = held if spec.value is None else written(spec.value)
-            rank = spec.rank
-            if spec.value is not None and value == held and rank == Rank.NORMAL:
-                rank = Rank.PREFERRED  # a source item restating the record's own value
+            rank = spec.rank or (Rank.PREFERRED if value == held else Rank.NORMAL)
             key = (spec.field, value)
             if key in merged:
                 merged[key].sources += spec.sources

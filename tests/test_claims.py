@@ -206,3 +206,24 @@ agreements:
         )
         with pytest.raises(DatasetError, match="not a value a source can be cited for"):
             self.load(text)
+
+    def test_a_source_item_naming_a_field_ranks_by_whether_it_restates_the_value(self):
+        """The older spelling: an item stating the record's own value cites the preferred
+        claim; one stating another value is a competing claim."""
+        text = (self.BASE % {"certainty": "estimate"}).removesuffix("    sources: [s1]\n") + (
+            "    sources:\n"
+            "      - s1\n"
+            '      - {source: s1, field: signed_on, value: "2018-11-07"}\n'
+            '      - {source: s2, field: signed_on, value: "2018-11-08"}\n'
+        )
+        text = text.replace(
+            '    signed_on: {value: "2018-11-07", sources: '
+            '[{source: s1, locator: "§2", excerpt: "signé le 7 novembre"}]}',
+            '    signed_on: "2018-11-07"',
+        )
+        self.load(text)
+        claims = Agreement.objects.get(slug="claimed-1").claims.filter(field="signed_on")
+        assert dict(claims.values_list("value", "rank")) == {
+            "2018-11-07": "preferred",
+            "2018-11-08": "normal",
+        }

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..claim_specs import ClaimSpec, ClaimSpecError, ClaimWriter, forget_others, store_claim
-from ..claims import claimable_fields, current_value, field_label
+from ..claims import claimable_fields, field_label
 from ..models import (
     Certainty,
     Citation,
@@ -230,9 +230,7 @@ def write_claims(record, claims: list[dict], *, user) -> None:
     specs = [
         ClaimSpec(
             field=item["field"],
-            # The record's own value is given as None: ClaimWriter would otherwise rank a normal
-            # claim of it preferred, as the dataset's older spelling means.
-            value=None if item["value"] == current_value(record, item["field"]) else item["value"],
+            value=item["value"],
             upper=item.get("upper", ""),
             certainty=item.get("certainty", Certainty.EXACT),
             rank=item.get("rank", Rank.PREFERRED),
