@@ -136,14 +136,35 @@ def owned_rows(model, pk) -> list[models.Model]:
     for _accessor, child in child_relations(model):
         field = parent_field(child)
         rows += list(child._base_manager.filter(**{field.attname: pk}).order_by("pk"))
-    cited = Q(pk__in=[])
-    for row in rows:
-        if isinstance(row, Fact):
-            content_type = ContentType.objects.get_for_model(type(row))
-            cited |= Q(content_type=content_type, object_id=row.pk)
+    cited = about([row for row in rows if isinstance(row, Fact)])
     for generic in generic_row_models():
         rows += list(generic.objects.filter(cited).order_by("pk"))
     return rows
+
+
+def key_of(record) -> tuple[int, int]:
+    """(content type id, pk): how a claim or citation names the record it is about."""
+    return ContentType.objects.get_for_model(type(record)).pk, record.pk
+
+
+def about(records) -> Q:
+    """Matches the claims or citations about any of `records`, one clause per record type."""
+    ids_by_type: dict[int, set[int]] = {}
+    for record in records:
+        content_type_id, pk = key_of(record)
+        ids_by_type.setdefault(content_type_id, set()).add(pk)
+    condition = Q(pk__in=[])
+    for content_type_id, ids in ids_by_type.items():
+        condition |= Q(content_type_id=content_type_id, object_id__in=ids)
+    return condition
+
+
+def by_record(rows) -> dict[tuple[int, int], list]:
+    """The claims or citations `rows`, grouped under the `key_of` the record they are about."""
+    grouped: dict[tuple[int, int], list] = {}
+    for row in rows:
+        grouped.setdefault((row.content_type_id, row.object_id), []).append(row)
+    return grouped
 
 
 def register_models() -> None:

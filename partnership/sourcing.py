@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from .claims import provenance
 from .models import Citation, Claim, Fact, Publishable, Source, Status
+from .records import about, key_of
+from .records import by_record as group
 
 
 def fact_models() -> list[type[Fact]]:
@@ -162,38 +164,27 @@ class Bibliography:
 
     def __init__(self, records):
         records = [record for record in records if record is not None]
-        ids_by_type: dict[int, set[int]] = {}
-        for record in records:
-            content_type = ContentType.objects.get_for_model(type(record))
-            ids_by_type.setdefault(content_type.pk, set()).add(record.pk)
-        condition = Q(pk__in=[])
-        for content_type_id, ids in ids_by_type.items():
-            condition |= Q(content_type_id=content_type_id, object_id__in=ids)
-        citations = list(
+        condition = about(records)
+        by_record = group(
             Citation.objects.filter(condition, source__in=Source.objects.published())
             .select_related("source", "claim")
             .order_by("pk")
         )
-        by_record: dict[tuple[int, int], list[Citation]] = {}
-        for citation in citations:
-            by_record.setdefault((citation.content_type_id, citation.object_id), []).append(
-                citation
+        claims_by_record = group(Claim.objects.filter(condition).order_by("pk"))
+        self._provenance = {
+            key_of(record): provenance(
+                record,
+                citations=by_record.get(key_of(record), []),
+                claims=claims_by_record.get(key_of(record), []),
             )
-        claims_by_record: dict[tuple[int, int], list] = {}
-        for claim in Claim.objects.filter(condition).order_by("pk"):
-            claims_by_record.setdefault((claim.content_type_id, claim.object_id), []).append(claim)
-        self._provenance = {}
-        for record in records:
-            key = (ContentType.objects.get_for_model(type(record)).pk, record.pk)
-            self._provenance[key] = provenance(
-                record, citations=by_record.get(key, []), claims=claims_by_record.get(key, [])
-            )
+            for record in records
+        }
         self.entries: list[dict] = []
         self._numbers: dict[int, int] = {}
         self._refs: dict[tuple[int, int], list[int]] = {}
         self._value_refs: dict[tuple[int, int, int], list[int]] = {}
         for record in records:
-            key = (ContentType.objects.get_for_model(type(record)).pk, record.pk)
+            key = key_of(record)
             for citation in by_record.get(key, []):
                 number = self._numbers.get(citation.source_id)
                 if number is None:
@@ -224,7 +215,7 @@ class Bibliography:
         backs it as a whole)."""
         if record is None:
             return []
-        key = (ContentType.objects.get_for_model(type(record)).pk, record.pk)
+        key = key_of(record)
         whole = self._refs.get(key)
         if whole:
             return sorted(whole)
@@ -242,14 +233,14 @@ class Bibliography:
         it."""
         if record is None:
             return None
-        key = (ContentType.objects.get_for_model(type(record)).pk, record.pk)
+        key = key_of(record)
         return self._provenance.get(key, {}).get(name)
 
     def claim_refs(self, record, claim) -> list[int]:
         """The numbers of the sources that state `claim` (one value of `record`)."""
         if record is None or claim is None:
             return []
-        key = (ContentType.objects.get_for_model(type(record)).pk, record.pk, claim.pk)
+        key = (*key_of(record), claim.pk)
         return sorted(self._value_refs.get(key, []))
 
     def __len__(self):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import records
 from .dates import PartialDate, Precision
 from .models import (
     Activity,
@@ -73,16 +73,9 @@ class Entry:
 
 def attach_claims(entries: list[Entry]) -> None:
     """Give each entry its record's claims, in one query whatever the number of entries."""
-    condition = Q(pk__in=[])
+    found = records.by_record(Claim.objects.filter(records.about(e.record for e in entries)))
     for entry in entries:
-        content_type = ContentType.objects.get_for_model(type(entry.record))
-        condition |= Q(content_type=content_type, object_id=entry.record.pk)
-    found: dict[tuple[int, int], list] = {}
-    for claim in Claim.objects.filter(condition):
-        found.setdefault((claim.content_type_id, claim.object_id), []).append(claim)
-    for entry in entries:
-        content_type = ContentType.objects.get_for_model(type(entry.record))
-        entry.claims = found.get((content_type.pk, entry.record.pk), [])
+        entry.claims = found.get(records.key_of(entry.record), [])
 
 
 def _count(quantity, name):
