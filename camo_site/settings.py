@@ -242,6 +242,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "partnership.api.renderers.CSVRenderer",
     ],
+    # Writes are JSON (a partial date or a claim is an object, which a form cannot carry).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "partnership.api.filters.TranslatedSearchFilter",

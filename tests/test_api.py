@@ -468,3 +468,47 @@ def test_deleting_a_record_others_rest_on_is_refused_with_the_reason(api, admin_
     assert error["code"] == "still_referenced"
     assert str(appointment) in error["message"]
     assert Organization.objects.filter(pk=organization.pk).exists()
+    schema = api.get("/api/schema/?format=json").json()
+    delete = schema["paths"]["/api/v1/organizations/{slug}/"]["delete"]["responses"]
+    assert {"202", "409"} <= set(delete), "the schema documents both answers a DELETE can give"
+
+
+def test_writes_are_json_and_the_schema_says_what_a_country_code_is(api, admin_user):
+    """A form-encoded body is refused with 415 (a partial date or a claim is an object no form
+    carries); a code the database would refuse is refused first with the reason, and the
+    schema gives its pattern so a client can check it before sending."""
+    api.force_authenticate(admin_user)
+    form = api.post("/api/v1/countries/", {"code": "ZZ", "name": "Z"}, format="multipart")
+    assert form.status_code == 415, form.content
+    assert form.json()["error"]["code"] == "unsupported_media_type"
+    bad = api.post("/api/v1/countries/?lang=en", {"code": "0", "name": "Zero"}, format="json")
+    assert bad.status_code == 400
+    assert "two capital letters" in bad.json()["error"]["fields"]["code"][0]
+    taken = api.post("/api/v1/countries/?lang=en", {"code": "BE", "name": "B"}, format="json")
+    assert taken.status_code == 400 and "code" in taken.json()["error"]["fields"]
+    schema = api.get("/api/schema/?format=json").json()
+    assert schema["components"]["schemas"]["CountryRequest"]["properties"]["code"]["pattern"] == (
+        "^[A-Z]{2}$"
+    )
+    post = schema["paths"]["/api/v1/countries/"]["post"]
+    assert set(post["requestBody"]["content"]) == {"application/json"}
+    assert "415" in post["responses"]
+
+
+def test_a_new_record_in_another_language_is_asked_for_its_french_name_first(api, admin_user):
+    """Its name in English alone would leave the record nameless on French pages: the answer
+    says what to do instead of "This field cannot be blank" about a name that was given."""
+    api.force_authenticate(admin_user)
+    response = api.post(
+        "/api/v1/partnerships/?lang=en", {"name": "Zed", "slug": "zed"}, format="json"
+    )
+    assert response.status_code == 400
+    (message,) = response.json()["error"]["fields"]["name"]
+    assert "French first (lang=fr)" in message and "in English" in message
+    created = api.post(
+        "/api/v1/partnerships/?lang=fr", {"name": "Zède", "slug": "zed"}, format="json"
+    )
+    assert created.status_code == 201, created.content
+    slug = created.json()["slug"]
+    named = api.patch(f"/api/v1/partnerships/{slug}/?lang=en", {"name": "Zed"}, format="json")
+    assert named.status_code == 200 and named.json()["name"] == "Zed"

@@ -1,12 +1,14 @@
 """Fields the API's serializers share: partial dates, links, translated texts, item lists."""
 
 from django.urls import reverse as django_reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..dates import PartialDate, Precision
 from ..models.i18n import (
     LANGUAGE_CODES,
+    LANGUAGE_NAMES,
     REFERENCE_LANGUAGE,
     Localizable,
     active_language,
@@ -144,7 +146,25 @@ class TranslatedFieldsMixin:
             for name in self.translated_names:
                 if name in values:
                     values[column(name, language)] = values.pop(name)
+            if self.instance is None:
+                self.refuse_without_reference_text(values, language)
         return values
+
+    def refuse_without_reference_text(self, values, language):
+        """A new record's required texts are written in the reference language first: a text
+        in another language alone would leave the record without its French name."""
+        model = self.Meta.model
+        missing = [
+            name
+            for name in self.translated_names
+            if column(name, language) in values and not model._meta.get_field(name).blank
+        ]
+        if missing:
+            message = _(
+                "A new record is written in French first (lang=fr), the reference language; "
+                "add this text in %(language)s afterwards (lang=%(code)s)."
+            ) % {"language": str(LANGUAGE_NAMES[language]), "code": language}
+            raise serializers.ValidationError({name: [message] for name in missing})
 
 
 # Claims ------------------------------------------------------------------------------------

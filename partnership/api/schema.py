@@ -45,6 +45,12 @@ ERRORS = {
     "429": "Too many requests; retry after the delay in Retry-After.",
 }
 
+UNSUPPORTED = "The body is not JSON (Content-Type: application/json)."
+
+STILL_REFERENCED = (
+    "Other records rest on this one (an order on its system, a citation on its source): the "
+    "message names them; change or delete them first."
+)
 
 ACCEPTED_SCHEMA = {
     "type": "object",
@@ -89,8 +95,12 @@ def add_error_responses(result, generator, request, public):
         for method, operation in path_item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            if method in ("post", "put", "patch"):
+            if method in ("post", "put", "patch", "delete"):
                 operation["responses"].setdefault("202", ACCEPTED)
+            if method in ("post", "put", "patch"):
+                operation["responses"].setdefault("415", _error(UNSUPPORTED))
+            if method == "delete":
+                operation["responses"].setdefault("409", _error(STILL_REFERENCED))
             for status, description in ERRORS.items():
                 operation["responses"].setdefault(status, _error(description))
             operation["responses"].setdefault(

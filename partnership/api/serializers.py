@@ -3,11 +3,14 @@
 import copy
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
 from .. import figures, workflow
 from ..models import (
@@ -173,6 +176,18 @@ class CountrySerializer(RecordSerializer):
     class Meta:
         model = Country
         fields = [*RecordSerializer.record_fields, "code", "name", "summary"]
+        # What the database's check constraint holds, said where a client can read it.
+        extra_kwargs = {
+            "code": {
+                "validators": [
+                    RegexValidator(
+                        r"^[A-Z]{2}$",
+                        gettext_lazy("The code must be two capital letters (ISO 3166-1)."),
+                    ),
+                    UniqueValidator(queryset=Country.objects.all()),
+                ]
+            }
+        }
 
 
 class TagSerializer(serializers.ModelSerializer):
