@@ -512,3 +512,81 @@ def test_a_new_record_in_another_language_is_asked_for_its_french_name_first(api
     slug = created.json()["slug"]
     named = api.patch(f"/api/v1/partnerships/{slug}/?lang=en", {"name": "Zed"}, format="json")
     assert named.status_code == 200 and named.json()["name"] == "Zed"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/tags/", {"name": 0, "slug": "zero"}, "name"),
+        ("/api/v1/tags/", {"name": "Zero", "slug": 0}, "slug"),
+        ("/api/v1/sources/", {"title": "T", "slug": "t-0", "notes": 0}, "notes"),
+        (
+            "/api/v1/sources/",
+            {"title": "T", "slug": "t-1", "published": {"value": ""}},
+            "published",
+        ),
+        ("/api/v1/sources/", {"title": "T", "slug": "t-2", "published": " 2019"}, "published"),
+        ("/api/v1/sources/", {"title": "T", "slug": "t-3", "published": 2019}, "published"),
+        ("/api/v1/sources/", {"title": "T", "slug": "t-4", "published": "2019-13"}, "published"),
+        ("/api/v1/sources/", {"title": "T", "slug": "t-5", "published": {}}, "published"),
+        (
+            "/api/v1/sources/",
+            {"title": "T", "slug": "t-6", "url_incomplete": "true"},
+            "url_incomplete",
+        ),
+        ("/api/v1/people/", {"name": "P", "slug": "p-0", "country": 0}, "country"),
+        ("/api/v1/people/", {"name": "P", "slug": "p-1", "country": ""}, "country"),
+        (
+            "/api/v1/sources/",
+            {"title": "T", "slug": "t-7", "published": {"value": None}},
+            "published",
+        ),
+        (
+            "/api/v1/articles/",
+            {"title": "A", "slug": "a-1", "published": "2019", "language": "fr", "related": {}},
+            "related",
+        ),
+        (
+            "/api/v1/activities/",
+            {"name": "A", "slug": "a-0", "kind": "exercise", "strength": "9"},
+            "strength",
+        ),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_refused_not_converted(api, admin_user, path, body, field):
+    """What the schema calls a string is a string: 0 is not the name "0"; a partial date is
+    exactly the notation the schema's pattern gives (null clears one)."""
+    api.force_authenticate(admin_user)
+    response = api.post(path, body, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()["error"]["fields"]
+
+
+def test_the_schema_gives_the_notation_of_a_partial_date_and_which_may_be_null(api, admin_user):
+    schema = api.get("/api/schema/?format=json").json()["components"]["schemas"]
+    source, article = schema["SourceRequest"]["properties"], schema["ArticleRequest"]["properties"]
+    assert source["published"]["nullable"] is True
+    assert "nullable" not in article["published"]
+    pattern = re.compile(source["published"]["properties"]["value"]["pattern"])
+    for good in ("2019-06-21", "2019-06", "2019", "2010s"):
+        assert pattern.match(good)
+    for bad in ("", " 2019", "2019-13", "2019-06-32", "19", "0000"):
+        assert not pattern.match(bad)
+    api.force_authenticate(admin_user)
+    created = api.post(
+        "/api/v1/sources/", {"title": "T", "slug": "dated", "published": "2019-06"}, format="json"
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["published"]["precision"] == "month"
+    cleared = api.patch("/api/v1/sources/dated/", {"published": None}, format="json")
+    assert cleared.status_code == 200 and cleared.json()["published"] is None
+    # An article must have its date: a whole write (PUT) without it is refused.
+    article = factories.article()
+    factories.cite(article)
+    body = api.get(f"/api/v1/articles/{article.slug}/").json()
+    body = {key: body[key] for key in ("slug", "title", "language", "status")}
+    refused = api.put(f"/api/v1/articles/{article.slug}/", body, format="json")
+    assert refused.status_code == 400 and "published" in refused.json()["error"]["fields"]
+    kept = api.patch(f"/api/v1/articles/{article.slug}/", {"title": "Retitled"}, format="json")
+    assert kept.status_code == 200, kept.content
+    assert kept.json()["published"] is not None

@@ -1,9 +1,12 @@
 """Fields the API's serializers share: partial dates, links, translated texts, item lists."""
 
+import re
+
+from django.db import models
 from django.urls import reverse as django_reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
 
 from ..dates import PartialDate, Precision
 from ..models.i18n import (
@@ -15,6 +18,95 @@ from ..models.i18n import (
     column,
 )
 
+
+class Strict:
+    """A field that takes the JSON type the schema gives and no other: a number is not turned
+    into the text "0", nor "true" into a boolean (a client sending them has made a mistake
+    worth hearing about)."""
+
+    accepts: tuple[type, ...] = (str,)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, self.accepts) or (
+            isinstance(data, bool) and bool not in self.accepts
+        ):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(Strict, serializers.CharField):
+    pass
+
+
+class StrictSlugField(Strict, serializers.SlugField):
+    pass
+
+
+class StrictURLField(Strict, serializers.URLField):
+    pass
+
+
+class StrictIntegerField(Strict, serializers.IntegerField):
+    accepts = (int,)
+
+
+class StrictBooleanField(Strict, serializers.BooleanField):
+    accepts = (bool,)
+
+
+class StrictList(serializers.ManyRelatedField):
+    """Records named in a JSON list, never in an object or a string."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class SlugReference(Strict, serializers.SlugRelatedField):
+    """Another record, named by its slug (or code): a string; null for none where the link is
+    optional, never "" (which DRF would read as null)."""
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        # As DRF's RelatedField.many_init, with a list that must be a list.
+        kept = {key: value for key, value in kwargs.items() if key in MANY_RELATION_KWARGS}
+        return StrictList(child_relation=cls(*args, **kwargs), **kept)
+
+    def run_validation(self, data=serializers.empty):
+        if data == "":
+            self.fail("invalid")
+        return super().run_validation(data)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's ModelSerializer, with each value read as the type the schema gives."""
+
+    serializer_field_mapping = serializers.ModelSerializer.serializer_field_mapping | {
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.SlugField: StrictSlugField,
+        models.URLField: StrictURLField,
+        models.BooleanField: StrictBooleanField,
+        **dict.fromkeys(
+            (
+                models.IntegerField,
+                models.SmallIntegerField,
+                models.BigIntegerField,
+                models.PositiveIntegerField,
+                models.PositiveSmallIntegerField,
+                models.PositiveBigIntegerField,
+            ),
+            StrictIntegerField,
+        ),
+    }
+
+
+# What PartialDate.parse reads, with the months and days a calendar has.
+PARTIAL_DATE_PATTERN = (
+    r"^(?:[1-9]\d{2}0s|[1-9]\d{3}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?)$"
+)
+
 PARTIAL_DATE_SCHEMA = {
     "type": "object",
     "nullable": True,
@@ -23,7 +115,7 @@ PARTIAL_DATE_SCHEMA = {
         "or YYY0s; when writing, give that string (or this object)."
     ),
     "properties": {
-        "value": {"type": "string", "example": "2019-06-21"},
+        "value": {"type": "string", "pattern": PARTIAL_DATE_PATTERN, "example": "2019-06-21"},
         "precision": {
             "type": "string",
             "enum": ["day", "month", "year", "decade"],
@@ -48,7 +140,6 @@ def partial_date_data(partial: PartialDate) -> dict:
     }
 
 
-@extend_schema_field(PARTIAL_DATE_SCHEMA)
 class PartialDateField(serializers.Field):
     """The pair `<field>` / `<field>_precision` as one value."""
 
@@ -68,20 +159,34 @@ class PartialDateField(serializers.Field):
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
-            data = data.get("value")
-        if data in (None, ""):
-            return {self.date_field: None, f"{self.date_field}_precision": Precision.DAY}
+            if "value" not in data:
+                raise serializers.ValidationError(_("Give the date's value."))
+            data = data["value"]
+        if not isinstance(data, str):
+            raise serializers.ValidationError(
+                _("Give the date as a string (YYYY-MM-DD, YYYY-MM, YYYY or YYY0s).")
+            )
         try:
-            partial = PartialDate.parse(str(data))
+            if not re.match(PARTIAL_DATE_PATTERN, data):  # exactly what the schema says
+                raise ValueError(
+                    _("%(text)r is not a partial date (YYYY-MM-DD, YYYY-MM, YYYY or YYY0s).")
+                    % {"text": data}
+                )
+            partial = PartialDate.parse(data)
         except ValueError as error:
             raise serializers.ValidationError(str(error)) from error
         return {self.date_field: partial.value, f"{self.date_field}_precision": partial.precision}
 
     def validate_empty_values(self, data):
-        # source="*" fields are skipped when absent; null clears the date.
+        # An absent date is left as it is (source="*" has no default), unless the record must
+        # have one and is being written whole; null clears it where a record may have none.
         if data is serializers.empty:
+            if self.required and not getattr(self.root, "partial", False):
+                self.fail("required")
             raise serializers.SkipField()
         if data is None:
+            if not self.allow_null:
+                self.fail("null")
             return True, {self.date_field: None, f"{self.date_field}_precision": Precision.DAY}
         return False, data
 

@@ -22,13 +22,16 @@ from ..models import (
 from .fields import (
     REASON_COLUMNS,
     ItemList,
+    ModelSerializer,
     PartialDateField,
+    SlugReference,
+    StrictCharField,
     TranslatedFieldsMixin,
     absolute,
 )
 
 
-class SourceSummarySerializer(serializers.ModelSerializer):
+class SourceSummarySerializer(ModelSerializer):
     published = PartialDateField("published_on", read_only=True)
     html_url = serializers.SerializerMethodField()
 
@@ -41,7 +44,7 @@ class SourceSummarySerializer(serializers.ModelSerializer):
         return absolute(self.context, source.get_absolute_url())
 
 
-class ClaimReferenceSerializer(serializers.ModelSerializer):
+class ClaimReferenceSerializer(ModelSerializer):
     """Which value a citation backs: the field and the value its source states."""
 
     class Meta:
@@ -49,7 +52,7 @@ class ClaimReferenceSerializer(serializers.ModelSerializer):
         fields = ["field", "value"]
 
 
-class CitationSerializer(serializers.ModelSerializer):
+class CitationSerializer(ModelSerializer):
     source = SourceSummarySerializer(read_only=True)
     claim = ClaimReferenceSerializer(
         read_only=True, allow_null=True, help_text="The value it backs; null: the whole record."
@@ -97,7 +100,7 @@ class ClaimList(ItemList):
         return errors
 
 
-class VisibleSourceField(serializers.SlugRelatedField):
+class VisibleSourceField(SlugReference):
     """A source named by its slug, among those the user may see."""
 
     default_error_messages = {"does_not_exist": "No source {value!r} that you may see."}
@@ -121,7 +124,7 @@ def require(serializer, attrs, *names):
     return attrs
 
 
-class ClaimCitationSerializer(serializers.ModelSerializer):
+class ClaimCitationSerializer(ModelSerializer):
     """A source stating the value: where in it (`locator`) and in what words (`excerpt`)."""
 
     source = VisibleSourceField(help_text="The slug of the source.")
@@ -139,7 +142,7 @@ def choice_message(name, choices) -> str:
     return f'"{{input}}" is not a {name}; use one of: {", ".join(choices.values)}.'
 
 
-class ClaimSerializer(TranslatedFieldsMixin, serializers.ModelSerializer):
+class ClaimSerializer(TranslatedFieldsMixin, ModelSerializer):
     """One value of the record as its sources state it, with its certainty and rank: the
     preferred value is the one the record shows, a normal one a credible value other sources
     give, a deprecated one a value known to be wrong; `reason` says why. `upper` is the upper
@@ -252,7 +255,7 @@ def write_claims(record, claims: list[dict], *, user) -> None:
 class FactFields(serializers.Serializer):
     """Uncertainty, claims and citations, shared by every fact-bearing record."""
 
-    uncertainty = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    uncertainty = StrictCharField(required=False, allow_blank=True, max_length=300)
     citations = CitationSerializer(
         many=True,
         read_only=True,

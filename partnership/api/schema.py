@@ -1,9 +1,12 @@
 """Schema post-processing: what every operation shares (error answers, the language choice),
 and what drf-spectacular cannot tell from the serializers alone."""
 
+import copy
+
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 
 from ..models.i18n import LANGUAGE_CODES, REFERENCE_LANGUAGE
+from .fields import PARTIAL_DATE_SCHEMA
 
 
 class NonEmptyListExtension(OpenApiSerializerFieldExtension):
@@ -16,6 +19,19 @@ class NonEmptyListExtension(OpenApiSerializerFieldExtension):
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
         if not self.target.allow_empty:
             schema["minItems"] = 1
+        return schema
+
+
+class PartialDateExtension(OpenApiSerializerFieldExtension):
+    """A partial date: nullable (null clears it) unless the record must have one."""
+
+    target_class = "partnership.api.fields.PartialDateField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = copy.deepcopy(PARTIAL_DATE_SCHEMA)
+        if not self.target.allow_null:
+            del schema["nullable"]
         return schema
 
 

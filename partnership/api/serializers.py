@@ -39,8 +39,11 @@ from ..models import (
 )
 from .fields import (
     PARTIAL_DATE_SCHEMA,
+    ModelSerializer,
     PartialDateField,
     PlainHyperlink,
+    SlugReference,
+    StrictCharField,
     TranslatedFieldsMixin,
     absolute,
     partial_date_data,
@@ -51,7 +54,7 @@ from .provenance import (
 )
 
 
-class ChildSerializer(TranslatedFieldsMixin, FactFields, serializers.ModelSerializer):
+class ChildSerializer(TranslatedFieldsMixin, FactFields, ModelSerializer):
     """A child row shown inside its parent (deliveries in an order, appointments in a person)."""
 
     claims = ClaimSerializer(many=True, read_only=True)
@@ -89,7 +92,7 @@ class ModelRulesMixin:
         return attrs
 
 
-class RecordSerializer(TranslatedFieldsMixin, ModelRulesMixin, serializers.ModelSerializer):
+class RecordSerializer(TranslatedFieldsMixin, ModelRulesMixin, ModelSerializer):
     """A public record: its API URL, its public page, and its publication state.
 
     Status changes follow the workflow (partnership.workflow): a Contributor can write drafts
@@ -103,7 +106,7 @@ class RecordSerializer(TranslatedFieldsMixin, ModelRulesMixin, serializers.Model
     publish_at = serializers.DateTimeField(required=False, allow_null=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
-    withdrawn_reason = serializers.CharField(required=False, allow_blank=True)
+    withdrawn_reason = StrictCharField(required=False, allow_blank=True)
     withdrawn_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     record_fields = [
@@ -158,7 +161,7 @@ def slug_of(model, **kwargs):
         kwargs.setdefault("allow_null", True)
     else:
         kwargs.setdefault("queryset", model.objects.all())
-    return serializers.SlugRelatedField(slug_field="slug", **kwargs)
+    return SlugReference(slug_field="slug", **kwargs)
 
 
 def country_code(**kwargs):
@@ -166,7 +169,7 @@ def country_code(**kwargs):
         kwargs.setdefault("allow_null", True)
     else:
         kwargs.setdefault("queryset", Country.objects.all())
-    return serializers.SlugRelatedField(slug_field="code", **kwargs)
+    return SlugReference(slug_field="code", **kwargs)
 
 
 FACT = ["uncertainty", "claims", "citations"]
@@ -190,7 +193,7 @@ class CountrySerializer(RecordSerializer):
         }
 
 
-class TagSerializer(serializers.ModelSerializer):
+class TagSerializer(ModelSerializer):
     api_url = PlainHyperlink(view_name="api:tag-detail", lookup_field="slug")
 
     class Meta:
@@ -281,7 +284,7 @@ class PersonSerializer(FactRecordSerializer):
         ]
 
 
-class MembershipSerializer(ModelRulesMixin, FactFields, serializers.ModelSerializer):
+class MembershipSerializer(ModelRulesMixin, FactFields, ModelSerializer):
     api_url = PlainHyperlink(view_name="api:membership-detail")
     partnership = slug_of(Partnership)
     country = country_code()
@@ -387,7 +390,7 @@ class SystemSerializer(FactRecordSerializer):
     programme = slug_of(Programme, required=False, allow_null=True)
     manufacturers = slug_of(Organization, many=True, required=False)
     variants = VariantSerializer(many=True, read_only=True)
-    specifications = serializers.DictField(child=serializers.CharField(), required=False)
+    specifications = serializers.DictField(child=StrictCharField(), required=False)
 
     class Meta:
         model = System
@@ -472,7 +475,7 @@ class OrderSerializer(FactRecordSerializer):
         ]
 
 
-class PlaceSerializer(serializers.ModelSerializer):
+class PlaceSerializer(ModelSerializer):
     country = country_code(read_only=True)
 
     class Meta:
