@@ -542,6 +542,11 @@ def test_a_new_record_in_another_language_is_asked_for_its_french_name_first(api
             "published",
         ),
         (
+            "/api/v1/people/",
+            {"name": "P", "slug": "p-2", "publish_at": "0255-03-23T07:40:57Z"},
+            "publish_at",
+        ),
+        (
             "/api/v1/articles/",
             {"title": "A", "slug": "a-1", "published": "2019", "language": "fr", "related": {}},
             "related",

@@ -1,9 +1,10 @@
 """API representations. Every nested list is prefetched by the views: no query per row."""
 
 import copy
+import datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -103,7 +104,17 @@ class RecordSerializer(TranslatedFieldsMixin, ModelRulesMixin, ModelSerializer):
     status = serializers.ChoiceField(
         choices=Source._meta.get_field("status").choices, required=False
     )
-    publish_at = serializers.DateTimeField(required=False, allow_null=True)
+    # Before 1912 Paris kept local mean time (+00:09:21), an offset no RFC 3339 date carries.
+    publish_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        validators=[
+            MinValueValidator(
+                datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC),
+                gettext_lazy("A publication is scheduled in this century (2000 or later)."),
+            )
+        ],
+    )
     updated_at = serializers.DateTimeField(read_only=True)
 
     withdrawn_reason = StrictCharField(required=False, allow_blank=True)
