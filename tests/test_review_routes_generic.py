@@ -76,6 +76,14 @@ def post(client, url, data):
     return client.post(url, data | {"_save": "1"})
 
 
+def held_for_review(response, model, order, kept, before):
+    """The form was accepted as a proposal: the rows and what readers see are unchanged."""
+    assert response.status_code == 302, form_errors(response)
+    assert "/proposal/" in response["Location"]
+    assert stored(model, order) == kept
+    assert reader_view(order) == before
+
+
 @pytest.mark.parametrize("model", GENERIC, ids=lambda m: m._meta.model_name)
 def test_a_row_added_inline_waits_for_review(client, contributor, editor, model):
     order = published_order()
@@ -86,10 +94,7 @@ def test_a_row_added_inline_waits_for_review(client, contributor, editor, model)
     prefix = f"partnership-{model._meta.model_name}-content_type-object_id"
     assert f"{prefix}-TOTAL_FORMS" in data
     response = post(client, url, add_inline_row(data, prefix, new_rows()[model](order)))
-    assert response.status_code == 302, form_errors(response)
-    assert "/proposal/" in response["Location"]
-    assert stored(model, order) == kept
-    assert reader_view(order) == before
+    held_for_review(response, model, order, kept, before)
 
     publish_all(editor)
     assert len(rows(model, order)) == len(kept) + 1
@@ -109,10 +114,7 @@ def test_a_row_added_in_its_own_admin_waits_for_review(client, contributor, edit
         "object_id": order.pk,
     }
     response = post(client, url, data)
-    assert response.status_code == 302, form_errors(response)
-    assert "/proposal/" in response["Location"]
-    assert stored(model, order) == kept
-    assert reader_view(order) == before
+    held_for_review(response, model, order, kept, before)
     publish_all(editor)
     assert len(rows(model, order)) == len(kept) + 1
 
@@ -127,10 +129,7 @@ def test_a_row_changed_in_its_own_admin_waits_for_review(client, contributor, ed
     client.force_login(contributor)
     url = change_url(row)
     response = post(client, url, page_form(client.get(url).content.decode()) | change)
-    assert response.status_code == 302, form_errors(response)
-    assert "/proposal/" in response["Location"]
-    assert stored(model, order) == kept
-    assert reader_view(order) == before
+    held_for_review(response, model, order, kept, before)
     publish_all(editor)
     changed = model.objects.filter(pk=row.pk).values().get()
     assert {name: changed[name] for name in change} == change
