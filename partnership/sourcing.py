@@ -198,6 +198,9 @@ class Bibliography:
                         record, citation.claim, language=citation.source.language
                     )
                     said = format_html("{}{}", said, passage(citation))
+                    if record is not records[0]:
+                        # Another record shown on the page: say which one the value is of.
+                        said = format_html("{} — {}", record, said)
                     if said not in entry["claims"]:
                         entry["claims"].append(said)
                     refs = self._value_refs.setdefault((*key, citation.claim_id), [])

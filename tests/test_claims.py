@@ -129,6 +129,18 @@ class TestReaders:
         assert "(§2)" in sources and "signé le 7 novembre</q>" in sources
         assert "Cited passage: <span" in sources and "(p. 4)" in sources
 
+    def test_a_value_of_another_record_on_the_page_says_which_record_it_is_of(self):
+        """An agreement's page lists its orders: a source stating an order's quantity names the
+        order, or "Quantity ordered: 382; Quantity ordered: 60" could be of either."""
+        record, *_ = agreement_with_claims()
+        order = factories.order(agreement=record, quantity=382)
+        factories.cite(order)
+        factories.claim(order, "quantity", "382")
+        html = page(record)
+        sources = html[html.index('class="source-list"') :]
+        assert f"{order} — Quantity ordered: 382" in sources
+        assert f"{record} — " not in sources, "the page's own record needs no name"
+
 
 class TestDataset:
     def load(self, text):
