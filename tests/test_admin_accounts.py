@@ -251,6 +251,9 @@ class TestLockedPage:
         response = fail_sign_in(browser(), curator.username, settings.AXES_FAILURE_LIMIT)
         page = response.content.decode()
         assert response.status_code == 429
+        # Like every 429, it says when to try again: the cool-off time, in seconds.
+        cool_off = settings.AXES_COOLOFF_TIME * 3600
+        assert cool_off - 60 < int(response["Retry-After"]) <= cool_off
         assert "CaMo — curation" in page  # the admin's header, not "Django administration"
         assert "Django administration" not in page
         assert "admin/css/base.css" in page

@@ -251,6 +251,7 @@ class TestCsv:
         json_rows = results(api.get(f"/api/v1/{name}/?page_size=100"))
         response = api.get(f"/api/v1/{name}/?format=csv")
         assert response["Content-Type"].startswith("text/csv")
+        assert response["Content-Disposition"] == f'attachment; filename="camo-{name}.csv"'
         csv_rows = list(csv.DictReader(io.StringIO(response.content.decode())))
         assert len(csv_rows) == api.get(f"/api/v1/{name}/").json()["count"]
         by_url = {row["api_url"]: row for row in csv_rows}
@@ -399,6 +400,9 @@ class TestHttp:
     def test_cors_allows_reading_from_any_site(self, api):
         response = api.get("/api/v1/systems/", HTTP_ORIGIN="https://example.org")
         assert response["Access-Control-Allow-Origin"] == "*"
+        # A script on that site can read the validators and the throttling delay too.
+        exposed = {h.strip().lower() for h in response["Access-Control-Expose-Headers"].split(",")}
+        assert {"etag", "last-modified", "retry-after"} <= exposed
         preflight = api.options(
             "/api/v1/systems/",
             HTTP_ORIGIN="https://example.org",

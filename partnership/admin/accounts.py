@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import logging
+import math
 from collections import defaultdict
 
 from axes.helpers import get_cool_off, get_failure_limit
@@ -154,9 +155,15 @@ def locked_out(request, original_response=None, credentials=None):
         "duration": cool_off_text(cool_off),
         "login_url": login_url,
     }
-    return render(
+    response = render(
         request, settings.AXES_LOCKOUT_TEMPLATE, context, status=settings.AXES_HTTP_RESPONSE_CODE
     )
+    if unlocks_at is not None:
+        # When to try again, in seconds, as every 429 says it.
+        response["Retry-After"] = str(
+            max(1, math.ceil((unlocks_at - timezone.now()).total_seconds()))
+        )
+    return response
 
 
 class UnlockForm(forms.Form):

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 
+from django.utils.text import slugify
 from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer
 
@@ -105,6 +106,12 @@ class CSVRenderer(BaseRenderer):
                     ]
                 )
             return buffer.getvalue().encode(self.charset)
+        if response is not None:
+            # A download, named after what it holds: camo-orders.csv.
+            request = renderer_context.get("request")
+            path = request.path if request is not None else ""
+            name = slugify(path.rstrip("/").rsplit("/", 1)[-1]) or "export"
+            response["Content-Disposition"] = f'attachment; filename="camo-{name}.csv"'
         rows = data["results"] if isinstance(data, dict) and "results" in data else data
         writer.writerow([name for name, _kind, _extract in columns])
         for row in rows:
