@@ -599,3 +599,17 @@ def test_the_schema_gives_the_notation_of_a_partial_date_and_which_may_be_null(a
     kept = api.patch(f"/api/v1/articles/{article.slug}/", {"title": "Retitled"}, format="json")
     assert kept.status_code == 200, kept.content
     assert kept.json()["published"] is not None
+
+
+@pytest.mark.parametrize("name", ENDPOINTS.values())
+def test_a_nul_or_broken_character_in_an_address_is_a_404(api, admin_user, name):
+    """PostgreSQL refuses NUL in text: an address holding one (or invalid UTF-8) is a plain 404,
+    never a 500, for readers and writers alike (CI runs this on both databases)."""
+    keys = ["%00", "a%00b", "%C0%80", "%FF%FE"]
+    assert {key: api.get(f"/api/v1/{name}/{key}/").status_code for key in keys} == dict.fromkeys(
+        keys, 404
+    )
+    api.force_authenticate(admin_user)
+    for key in keys:
+        assert api.patch(f"/api/v1/{name}/{key}/", {}, format="json").status_code == 404
+        assert api.delete(f"/api/v1/{name}/{key}/").status_code == 404

@@ -154,6 +154,9 @@ class RecordViewSet(HttpMixin, viewsets.ModelViewSet):
     permission_classes = [DjangoModelPermissionsOrAnonReadOnly]
 
     lookup_field = "slug"
+    # What a slug may hold (Django's SlugField): any other address is a 404 before the database
+    # sees it (PostgreSQL refuses a NUL in a query).
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     related: tuple = ()
     prefetch: tuple = ()
@@ -315,6 +318,7 @@ class MembershipViewSet(RecordViewSet):
     serializer_class = serializers.MembershipSerializer
     filterset_class = filters.MembershipFilter
     lookup_field = "pk"
+    lookup_value_regex = r"[0-9]+"
     related = ("partnership", "country", "through")
     search_fields = ["country__name", "partnership__name"]
     ordering_fields = ["since", "id"]
