@@ -107,3 +107,13 @@ def test_a_client_error_is_logged_on_one_line_and_a_server_error_with_its_traceb
     not_found = lines.index("Not Found: /en/systems/no-such-system/")
     assert lines[not_found + 1] == "Internal Server Error: /x/"
     assert any("ValueError: boom" in line for line in lines[not_found + 1 :])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/en/", "/api/v1/systems/", "/admin/login/", "/sitemap.xml"])
+def test_every_answer_denies_the_powerful_browser_features(client, url):
+    """Pages, API, admin: no camera, microphone, location or payment for anything they hold."""
+    policy = client.get(url)["Permissions-Policy"]
+    features = dict(item.split("=") for item in policy.split(", "))
+    assert {"camera", "microphone", "geolocation", "payment"} <= set(features)
+    assert set(features.values()) == {"()"}
