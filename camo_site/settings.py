@@ -280,6 +280,7 @@ REST_FRAMEWORK = {
     },
     "EXCEPTION_HANDLER": "partnership.api.errors.exception_handler",
     "URL_FORMAT_OVERRIDE": "format",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "partnership.api.renderers.ContentNegotiation",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

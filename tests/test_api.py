@@ -613,3 +613,12 @@ def test_a_nul_or_broken_character_in_an_address_is_a_404(api, admin_user, name)
     for key in keys:
         assert api.patch(f"/api/v1/{name}/{key}/", {}, format="json").status_code == 404
         assert api.delete(f"/api/v1/{name}/{key}/").status_code == 404
+
+
+def test_an_unknown_format_is_a_406_naming_the_formats_there_are(api):
+    """As the schema says (406), not an empty 404 that reads as "no such records"."""
+    response = api.get("/api/v1/systems/?format=xml")
+    assert response.status_code == 406
+    message = response.json()["error"]["message"]
+    assert "'xml'" in message and "json" in message and "csv" in message
+    assert api.get("/api/v1/systems/?format=csv").status_code == 200

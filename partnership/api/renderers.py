@@ -4,8 +4,12 @@ import csv
 import io
 import json
 
+from django.http import Http404
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from rest_framework import serializers
+from rest_framework.exceptions import NotAcceptable
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 
 from .fields import PartialDateField
@@ -133,3 +137,18 @@ def _cell(value):
     if isinstance(value, bool):
         return "true" if value else "false"
     return value
+
+
+class ContentNegotiation(DefaultContentNegotiation):
+    """An unknown `?format=` is a 406 naming the formats there are (DRF answers an empty 404)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except Http404:
+            wanted = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+            known = ", ".join(renderer.format for renderer in renderers)
+            raise NotAcceptable(
+                _("No format %(format)r here; the formats are: %(formats)s.")
+                % {"format": wanted, "formats": known}
+            ) from None
