@@ -1,6 +1,7 @@
 """The REST API: the dataset's facts, filters, permissions, drafts, CSV, HTTP caching, errors."""
 
 import csv
+import datetime
 import io
 import re
 
@@ -622,3 +623,23 @@ def test_an_unknown_format_is_a_406_naming_the_formats_there_are(api):
     message = response.json()["error"]["message"]
     assert "'xml'" in message and "json" in message and "csv" in message
     assert api.get("/api/v1/systems/?format=csv").status_code == 200
+
+
+def test_the_year_filter_keeps_activities_under_way_that_year(api):
+    """An activity from 2019 to 2021 is under way in 2020; one with no end date only in the year
+    it started, not in every year after."""
+    long = factories.activity(
+        start=datetime.date(2019, 3, 1), end=datetime.date(2021, 6, 1), slug="span-2019-2021"
+    )
+    open_ended = factories.activity(start=datetime.date(2019, 5, 1), slug="open-2019")
+    later = factories.activity(start=datetime.date(2022, 5, 1), slug="later-2022")
+    for activity in (long, open_ended, later):
+        factories.cite(activity)
+
+    def slugs(year):
+        rows = results(api.get(f"/api/v1/activities/?year={year}&page_size=100"))
+        return {row["slug"] for row in rows} & {"span-2019-2021", "open-2019", "later-2022"}
+
+    assert slugs(2019) == {"span-2019-2021", "open-2019"}
+    assert slugs(2020) == {"span-2019-2021"}
+    assert slugs(2022) == {"later-2022"}
