@@ -24,17 +24,21 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext, ngettext
 
+from .dates import PartialDate, Precision
+
 
 @dataclass(frozen=True)
 class Series:
     """One line pair of the chart, e.g. one buyer country."""
 
     label: str
-    # (date of the order, quantity): drawn as a dashed step line of the cumulative quantity.
-    ordered: list[tuple[datetime.date, int]]
+    # (date of the order, quantity): drawn as a dashed step line of the cumulative quantity. A
+    # date known to the month or year only is a PartialDate: drawn at its first day, and shown
+    # as what is known ("2019", not "1 January 2019").
+    ordered: list[tuple[datetime.date | PartialDate, int]]
     # (date of the delivery, quantity, None when it was not disclosed): a solid step line, which
     # stops at the first delivery of undisclosed quantity (the count is unknown from there on).
-    delivered: list[tuple[datetime.date, int | None]]
+    delivered: list[tuple[datetime.date | PartialDate, int | None]]
     # False when these deliveries are not followed here: the recorded ones are drawn as markers,
     # with no delivered line and no delivered total.
     tracked: bool = True
@@ -114,6 +118,12 @@ class _Step:
     ordered_change: int = 0
     delivered_change: int = 0
     undisclosed_change: int = 0
+    # How precisely the day is known, for each order or delivery on it.
+    precisions: set[int] = field(default_factory=set)
+
+    @property
+    def precision(self) -> int:
+        return max(self.precisions, default=Precision.DAY)
 
 
 @dataclass
@@ -126,10 +136,17 @@ class _Timeline:
     @classmethod
     def of(cls, series: Series, index: int) -> _Timeline:
         by_date: dict[datetime.date, _Step] = {}
-        for date, quantity in series.ordered:
-            by_date.setdefault(date, _Step(date)).ordered_change += quantity
-        for date, quantity in series.delivered:
-            step = by_date.setdefault(date, _Step(date))
+
+        def step_at(when) -> _Step:
+            partial = when if isinstance(when, PartialDate) else PartialDate(when, Precision.DAY)
+            step = by_date.setdefault(partial.value, _Step(partial.value))
+            step.precisions.add(partial.precision)
+            return step
+
+        for when, quantity in series.ordered:
+            step_at(when).ordered_change += quantity
+        for when, quantity in series.delivered:
+            step = step_at(when)
             if quantity is None:
                 step.undisclosed_change += 1
             else:
@@ -174,8 +191,10 @@ def _number(value: int) -> str:
     return number_format(value, force_grouping=True)
 
 
-def _date(value: datetime.date) -> str:
-    return date_format(value, "DATE_FORMAT")
+def _date(value: datetime.date, precision: int = Precision.DAY) -> str:
+    if precision == Precision.DAY:
+        return date_format(value, "DATE_FORMAT")
+    return PartialDate(value, precision).display()
 
 
 def _delivered_display(step: _Step, tracked: bool = True) -> str:
@@ -215,6 +234,10 @@ def _rows(timelines: list[_Timeline], today: datetime.date) -> list[dict]:
     dates = sorted({step.date for timeline in timelines for step in timeline.steps})
     rows = []
     for date in dates:
+        precision = max(
+            (t.at(date).precision for t in timelines if t.at(date).date == date),
+            default=Precision.DAY,
+        )
         cells = []
         for timeline in timelines:
             step = timeline.at(date)
@@ -234,7 +257,7 @@ def _rows(timelines: list[_Timeline], today: datetime.date) -> list[dict]:
         rows.append(
             {
                 "date": date,
-                "date_display": _date(date),
+                "date_display": _date(date, precision),
                 "iso": date.isoformat(),
                 "planned": date > today,
                 "series": cells,
@@ -284,7 +307,7 @@ def _describe(timelines: list[_Timeline], today: datetime.date) -> str:
                 % {
                     "ordered": _number(last.ordered),
                     "delivered": _number(last.delivered),
-                    "date": _date(last.date),
+                    "date": _date(last.date, last.precision),
                 }
             )
             if last.undisclosed > now.undisclosed:
@@ -589,7 +612,7 @@ class _Drawing:
         def tooltip(step: _Step, what: str) -> str:
             return gettext("%(series)s, %(date)s: %(what)s") % {
                 "series": timeline.label,
-                "date": _date(step.date),
+                "date": _date(step.date, step.precision),
                 "what": what,
             }
 

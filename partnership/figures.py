@@ -166,9 +166,9 @@ def chart_series(orders: Iterable[Order]) -> list[Series]:
     return [
         Series(
             label=group[0].buyer.t.name,
-            ordered=[(order.ordered_on, order.quantity) for order in group],
+            ordered=[(order.ordered, order.quantity) for order in group],
             delivered=[
-                (delivery.delivered_on, delivery.quantity)
+                (delivery.delivered, delivery.quantity)
                 for order in group
                 for delivery in order.deliveries.all()
             ],

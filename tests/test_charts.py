@@ -364,3 +364,20 @@ def test_labels_and_title_are_escaped():
     assert "<&>: ordered" in texts(root, "chart-legend-label")
     assert root.find(f"{SVG}title").text == 'Griffon <script>"x"</script>'
     assert chart.description.startswith("<&>: 10 ordered")
+
+
+def test_a_date_known_to_the_year_or_month_is_shown_as_known():
+    """An order of 2019 (no month known) is drawn at the start of 2019 but never reads as
+    "1 January 2019", in the table, the description or the drawing's titles."""
+    from partnership.dates import PartialDate, Precision
+
+    series = Series(
+        "Belgium",
+        [(PartialDate(D(2019, 1, 1), Precision.YEAR), 10)],
+        [(PartialDate(D(2020, 6, 1), Precision.MONTH), 4), (D(2021, 3, 2), 2)],
+    )
+    chart = delivery_chart([series], title="Years", today=TODAY)
+    shown = [row["date_display"] for row in chart.rows]
+    assert shown[:2] == ["2019", "June 2020"] and "2021" in shown[2] and "March" in shown[2]
+    assert "1 January 2019" not in chart.svg and "1 June 2020" not in chart.svg
+    assert "1 January 2019" not in chart.description

@@ -137,3 +137,27 @@ def test_only_an_uncertain_quantity_marks_the_figures_row():
     rows = key_figures(orders.select_related("buyer", "system"), context_pairs())
     flags = {row["system"].pk: row["uncertain"] for row in rows}
     assert flags == {disputed.system_id: True, dated.system_id: False, exact.system_id: False}
+
+
+def test_the_system_chart_shows_an_order_known_to_the_year_as_that_year(client):
+    """Through the page: the chart's table and drawing say "2017", never "1 January 2017"."""
+    import datetime
+
+    from django.utils import translation
+
+    from partnership.dates import Precision
+
+    system = factories.system(name="Yearly system")
+    factories.cite(system)
+    order = factories.order(
+        system=system,
+        quantity=12,
+        ordered_on=datetime.date(2017, 1, 1),
+        ordered_on_precision=Precision.YEAR,
+    )
+    factories.cite(order)
+    with translation.override("en"):
+        url = system.get_absolute_url()
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "2017" in page
+    assert not re.search(r"Jan\S* 1, 2017|1 January 2017", page)
