@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from partnership.admin.accounts import current_lockouts
 from tests import factories
+from tests.admin_forms import form_errors, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -279,3 +281,45 @@ class TestLockedPage:
         page = response.content.decode()
         assert "evil.test" not in page
         assert f'href="{LOGIN}"' in page
+
+
+class TestAdministratorsManageAccounts:
+    """An Administrator manages accounts, but cannot make anyone a superuser (themselves
+    included), hand out permissions one by one, or change a superuser's account."""
+
+    def test_an_administrator_cannot_raise_themselves_to_superuser(self, client):
+        administrator = factories.staff("Administrator")
+        client.force_login(administrator)
+        url = reverse("admin:auth_user_change", args=[administrator.pk])
+        page = client.get(url)
+        assert page.status_code == 200
+        assert 'name="is_superuser"' not in page.content.decode()
+        response = submit(client, url, {"is_superuser": "on", "user_permissions": ["1"]})
+        assert response.status_code == 302, form_errors(response)
+        administrator.refresh_from_db()
+        assert not administrator.is_superuser
+        assert not administrator.user_permissions.exists()
+
+    def test_an_administrator_cannot_change_a_superusers_account(self, client, admin_user):
+        client.force_login(factories.staff("Administrator"))
+        url = reverse("admin:auth_user_change", args=[admin_user.pk])
+        response = client.post(url, {"username": "taken-over", "is_active": ""})
+        assert response.status_code == 403
+        admin_user.refresh_from_db()
+        assert admin_user.username != "taken-over" and admin_user.is_active
+
+    def test_an_administrator_still_creates_a_contributor(self, client):
+        client.force_login(factories.staff("Administrator"))
+        response = client.post(
+            reverse("admin:auth_user_add"),
+            {
+                "username": "new-contributor",
+                "password1": "a-long-Passphrase-42",
+                "password2": "a-long-Passphrase-42",
+                "usable_password": "true",
+            },
+        )
+        assert response.status_code == 302, form_errors(response)
+        user = get_user_model().objects.get(username="new-contributor")
+        user.groups.add(Group.objects.get(name="Contributor"))
+        assert not user.is_superuser

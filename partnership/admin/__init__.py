@@ -48,6 +48,7 @@ from .inlines import EfficientInline
 from .links import ArticleLinkFormSet, RecordLinkAdminMixin, record_autocomplete
 from .proposals import ProposalAdmin
 from .sources import SourceForm
+from .users import StaffUserAdmin  # noqa: F401  (registers the account admin)
 
 # Before the admin classes: VersionAdmin would otherwise register models on its own terms.
 register_models()
