@@ -4,7 +4,6 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.utils.csp import CSP
-from django.views.decorators.cache import cache_page
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -40,11 +39,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("robots.txt", robots_txt, name="robots"),
-    path(
-        "sitemap.xml",
-        cache_page(600)(sitemap_views.sitemap),
-        {"sitemaps": SITEMAPS},
-        name="sitemap",
-    ),
+    # Not cached: a withdrawn record leaves it at once, on every worker (a few queries).
+    path("sitemap.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     *i18n_patterns(path("", include("partnership.urls"))),
 ]

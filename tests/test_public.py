@@ -319,6 +319,18 @@ class TestNoDrafts:
             if hasattr(record, "get_absolute_url"):
                 assert record.get_absolute_url() not in sitemap
 
+    def test_a_withdrawn_record_leaves_the_sitemap_at_once(self, client):
+        """No cached sitemap keeps listing it (each worker once kept its own for 10 minutes)."""
+        system = factories.system(name="Withdrawn soon")
+        factories.cite(system)
+        with translation.override("fr"):
+            url = system.get_absolute_url()
+        assert url in get(client, "/sitemap.xml").content.decode()
+        System.objects.filter(pk=system.pk).update(
+            status=Status.WITHDRAWN, withdrawn_reason="Duplicate."
+        )
+        assert url not in get(client, "/sitemap.xml").content.decode()
+
     def test_a_draft_url_is_a_404(self, client, drafts):
         for record in drafts:
             if record.status == Status.WITHDRAWN:
