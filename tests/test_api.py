@@ -643,3 +643,23 @@ def test_the_year_filter_keeps_activities_under_way_that_year(api):
     assert slugs(2019) == {"span-2019-2021", "open-2019"}
     assert slugs(2020) == {"span-2019-2021"}
     assert slugs(2022) == {"later-2022"}
+
+
+def test_lists_sort_names_in_the_language_asked_for(api):
+    """ "Zèbre" is "Alpha" in English: sorted by name in English it comes first, by default and
+    when asked; a name not translated sorts by its French; French sorts by French."""
+    zebra = factories.system(name="Zzzèbre", name_en="Aaaalpha", slug="zebra-alpha")
+    bee = factories.system(name="Aaaabeille", name_en="Zzzzulu", slug="bee-zulu")
+    plain = factories.system(name="Mmmilieu", slug="middle-untranslated")
+    for system in (zebra, bee, plain):
+        factories.cite(system)
+    mine = ["zebra-alpha", "bee-zulu", "middle-untranslated"]
+
+    def order(query):
+        rows = results(api.get(f"/api/v1/systems/?page_size=100&{query}"))
+        return [row["slug"] for row in rows if row["slug"] in mine]
+
+    assert order("lang=en") == ["zebra-alpha", "middle-untranslated", "bee-zulu"]
+    assert order("lang=en&ordering=name") == ["zebra-alpha", "middle-untranslated", "bee-zulu"]
+    assert order("lang=en&ordering=-name") == ["bee-zulu", "middle-untranslated", "zebra-alpha"]
+    assert order("lang=fr&ordering=name") == ["bee-zulu", "middle-untranslated", "zebra-alpha"]

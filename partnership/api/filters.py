@@ -3,7 +3,8 @@ slug or code simply matches nothing."""
 
 import django_filters as filters
 from django import forms
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, NullIf
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
@@ -26,7 +27,13 @@ from ..models import (
     System,
     Tag,
 )
-from ..models.i18n import with_translations
+from ..models.i18n import (
+    REFERENCE_LANGUAGE,
+    Localizable,
+    active_language,
+    column,
+    with_translations,
+)
 
 
 class StrictOrderingFilter(OrderingFilter):
@@ -63,6 +70,32 @@ class StrictOrderingFilter(OrderingFilter):
                     }
                 )
         return super().get_ordering(request, queryset, view)
+
+    def filter_queryset(self, request, queryset, view):
+        """Sorted as asked, or as the list sorts by default, with a translated text (a name)
+        sorted in the language asked for (a text not translated sorts by its French)."""
+        ordering = self.get_ordering(request, queryset, view) or queryset.query.order_by
+        ordering = ordering or queryset.model._meta.ordering
+        if not ordering:
+            return queryset
+        return queryset.order_by(*(localized(queryset.model, term) for term in ordering))
+
+
+def localized(model, term):
+    """The ordering `term` ("name", "-name") on the active language's column of a translated
+    field; any other term as it is."""
+    if not isinstance(term, str):
+        return term
+    name = term.lstrip("-")
+    language = active_language()
+    if (
+        language == REFERENCE_LANGUAGE
+        or not issubclass(model, Localizable)
+        or name not in model.translated_fields()
+    ):
+        return term
+    expression = Coalesce(NullIf(F(column(name, language)), Value("")), F(name))
+    return expression.desc() if term.startswith("-") else expression.asc()
 
 
 class IntegerFilter(filters.NumberFilter):
