@@ -663,3 +663,30 @@ def test_lists_sort_names_in_the_language_asked_for(api):
     assert order("lang=en&ordering=name") == ["zebra-alpha", "middle-untranslated", "bee-zulu"]
     assert order("lang=en&ordering=-name") == ["bee-zulu", "middle-untranslated", "zebra-alpha"]
     assert order("lang=fr&ordering=name") == ["bee-zulu", "middle-untranslated", "zebra-alpha"]
+
+
+def test_a_withdrawn_record_is_a_410_tombstone_and_a_draft_a_404(api):
+    """A consumer that mirrored the record learns it was withdrawn, why and when, instead of a
+    404 that reads as "never existed"; a draft stays unknown."""
+    from django.utils import timezone
+
+    from partnership.models import Status, System
+
+    gone = factories.system(slug="gone-system")
+    factories.cite(gone)
+    System.objects.filter(pk=gone.pk).update(
+        status=Status.WITHDRAWN,
+        withdrawn_reason="A duplicate of the Griffon.",
+        withdrawn_at=timezone.now(),
+    )
+    response = api.get("/api/v1/systems/gone-system/?lang=en")
+    assert response.status_code == 410
+    error = response.json()["error"]
+    assert error["code"] == "withdrawn"
+    assert error["withdrawn_reason"] == "A duplicate of the Griffon."
+    assert error["withdrawn_at"] and "A duplicate of the Griffon." in error["message"]
+    factories.system(slug="draft-system", status=Status.DRAFT)
+    assert api.get("/api/v1/systems/draft-system/").status_code == 404
+    assert api.get("/api/v1/systems/no-such-system/").status_code == 404
+    schema = api.get("/api/schema/?format=json").json()
+    assert "410" in schema["paths"]["/api/v1/systems/{slug}/"]["get"]["responses"]

@@ -2,6 +2,7 @@
 {"error": {"status": 400, "code": "invalid", "message": "...", "fields": {"year": ["..."]}}}"""
 
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -27,6 +28,8 @@ def exception_handler(exc, context):
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
         code = codes if isinstance(codes, str) else CODES.get(response.status_code, "error")
         response.data = error_body(response.status_code, code, str(getattr(exc, "detail", exc)))
+        if isinstance(exc, Withdrawn):
+            response.data["error"] |= exc.extra()
     return response
 
 
@@ -46,6 +49,26 @@ class StillReferenced(exceptions.APIException):
         names = "; ".join(f"{obj._meta.verbose_name} {obj}" for obj in records[:5])
         more = f" and {len(records) - 5} more" if len(records) > 5 else ""
         return cls(f"Other records rest on this one ({names}{more}): change or delete them first.")
+
+
+class Withdrawn(exceptions.APIException):
+    """A record readers could see, withdrawn since: a tombstone, not a "never existed" 404."""
+
+    status_code = 410
+    default_code = "withdrawn"
+
+    def __init__(self, withdrawn_reason="", withdrawn_at=None):
+        self.withdrawn_reason, self.withdrawn_at = withdrawn_reason, withdrawn_at
+        message = _("This record has been withdrawn.")
+        if withdrawn_reason:
+            message = f"{message} {withdrawn_reason}"
+        super().__init__(message)
+
+    def extra(self) -> dict:
+        return {
+            "withdrawn_reason": self.withdrawn_reason,
+            "withdrawn_at": self.withdrawn_at.isoformat() if self.withdrawn_at else None,
+        }
 
 
 def api_not_found(request, exception=None):

@@ -61,6 +61,11 @@ ERRORS = {
     "429": "Too many requests; retry after the delay in Retry-After.",
 }
 
+WITHDRAWN = (
+    "Withdrawn: the record was published, then withdrawn; `withdrawn_reason` and "
+    "`withdrawn_at` say why and when."
+)
+
 UNSUPPORTED = "The body is not JSON (Content-Type: application/json)."
 
 STILL_REFERENCED = (
@@ -107,7 +112,7 @@ def add_error_responses(result, generator, request, public):
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR_SCHEMA
     schemas["ProposalAccepted"] = ACCEPTED_SCHEMA
-    for path_item in result.get("paths", {}).values():
+    for path, path_item in result.get("paths", {}).items():
         for method, operation in path_item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
@@ -115,6 +120,8 @@ def add_error_responses(result, generator, request, public):
                 operation["responses"].setdefault("202", ACCEPTED)
             if method in ("post", "put", "patch"):
                 operation["responses"].setdefault("415", _error(UNSUPPORTED))
+            if method == "get" and path.endswith("}/"):
+                operation["responses"].setdefault("410", _error(WITHDRAWN))
             if method == "delete":
                 operation["responses"].setdefault("409", _error(STILL_REFERENCED))
             for status, description in ERRORS.items():

@@ -3,6 +3,7 @@
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db.models import Max, Prefetch, ProtectedError, RestrictedError
+from django.http import Http404
 from django.utils import translation
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
@@ -37,7 +38,9 @@ from ..models import (
     Person,
     ProgrammeParticipant,
     Proposal,
+    Publishable,
     Source,
+    Status,
     Tag,
     Variant,
 )
@@ -49,7 +52,7 @@ from . import (
     schema,  # noqa: F401  (registers the schema's extensions with drf-spectacular)
     serializers,
 )
-from .errors import StillReferenced
+from .errors import StillReferenced, Withdrawn
 from .renderers import CSVRenderer, csv_columns
 
 
@@ -260,9 +263,25 @@ class RecordViewSet(HttpMixin, viewsets.ModelViewSet):
         return super().list(request, *args, **kwargs)
 
     def retrieve(self, request, *args, **kwargs):
-        instance = self.get_object()
+        try:
+            instance = self.get_object()
+        except Http404:
+            raise self.tombstone(kwargs.get(self.lookup_field)) or Http404 from None
         self.last_modified = getattr(instance, "updated_at", None)
         return Response(self.get_serializer(instance).data)
+
+    def tombstone(self, key):
+        """A Withdrawn (410) for a record that was published and then withdrawn: what readers
+        saw is gone, and they are told why and since when. None for any other missing record."""
+        model = self.serializer_class.Meta.model
+        if not issubclass(model, Publishable) or key is None:
+            return None
+        found = (
+            model.objects.filter(**{self.lookup_field: key}, status=Status.WITHDRAWN)
+            .values("withdrawn_reason", "withdrawn_at")
+            .first()
+        )
+        return Withdrawn(**found) if found else None
 
 
 class CountryViewSet(RecordViewSet):
