@@ -293,6 +293,9 @@ SPECTACULAR_SETTINGS = {
         "and `page`/`page_size` (at most 100); add `?format=csv` for CSV."
     ),
     "VERSION": "1.0.0",
+    # The data's licence, as the Data Package declares it; the API is served where the schema is.
+    "LICENSE": {"name": "CC-BY-4.0", "url": "https://creativecommons.org/licenses/by/4.0/"},
+    "SERVERS": [{"url": "/", "description": "This server"}],
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -449,6 +449,10 @@ class TestSchemaAndDocs:
         } <= names
         assert "400" in orders["responses"] and "429" in orders["responses"]
         assert "/api/v1/timeline/" in schema["paths"]
+        # The same licence as the Data Package's, and where to send the requests.
+        package = api.get("/api/v1/datapackage.json").json()
+        assert schema["info"]["license"]["name"] == package["licenses"][0]["name"]
+        assert schema["servers"] == [{"url": "/", "description": "This server"}]
 
     def test_docs_work_offline(self, client):
         page = client.get("/api/docs/").content.decode()
