@@ -234,13 +234,12 @@ def _rows(timelines: list[_Timeline], today: datetime.date) -> list[dict]:
     dates = sorted({step.date for timeline in timelines for step in timeline.steps})
     rows = []
     for date in dates:
+        steps = [timeline.at(date) for timeline in timelines]
         precision = max(
-            (t.at(date).precision for t in timelines if t.at(date).date == date),
-            default=Precision.DAY,
+            (step.precision for step in steps if step.date == date), default=Precision.DAY
         )
         cells = []
-        for timeline in timelines:
-            step = timeline.at(date)
+        for timeline, step in zip(timelines, steps, strict=True):
             changes = _changes(step) if step.date == date else []
             cells.append(
                 {

@@ -31,6 +31,12 @@ _PATTERN = re.compile(
     r"^(?:(?P<decade>\d{3}0)s|(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?)$"
 )
 
+# The notation exactly, as an API client must write it: what _PATTERN reads, with the months
+# and days a calendar has and no surrounding space (the schema publishes it).
+PARTIAL_DATE_PATTERN = (
+    r"^(?:[1-9]\d{2}0s|[1-9]\d{3}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?)$"
+)
+
 
 @total_ordering
 @dataclass(frozen=True)

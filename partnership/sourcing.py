@@ -171,11 +171,12 @@ class Bibliography:
             .order_by("pk")
         )
         claims_by_record = group(Claim.objects.filter(condition).order_by("pk"))
+        keys = {id(record): key_of(record) for record in records}
         self._provenance = {
-            key_of(record): provenance(
+            keys[id(record)]: provenance(
                 record,
-                citations=by_record.get(key_of(record), []),
-                claims=claims_by_record.get(key_of(record), []),
+                citations=by_record.get(keys[id(record)], []),
+                claims=claims_by_record.get(keys[id(record)], []),
             )
             for record in records
         }
@@ -184,7 +185,7 @@ class Bibliography:
         self._refs: dict[tuple[int, int], list[int]] = {}
         self._value_refs: dict[tuple[int, int, int], list[int]] = {}
         for record in records:
-            key = key_of(record)
+            key = keys[id(record)]
             for citation in by_record.get(key, []):
                 number = self._numbers.get(citation.source_id)
                 if number is None:

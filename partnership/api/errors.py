@@ -28,8 +28,8 @@ def exception_handler(exc, context):
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
         code = codes if isinstance(codes, str) else CODES.get(response.status_code, "error")
         response.data = error_body(response.status_code, code, str(getattr(exc, "detail", exc)))
-        if isinstance(exc, Withdrawn):
-            response.data["error"] |= exc.extra()
+        # An exception may say more than its message (a tombstone's reason and date).
+        response.data["error"] |= getattr(exc, "extra", dict)()
     return response
 
 

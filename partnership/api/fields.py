@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 
-from ..dates import PartialDate, Precision
+from ..dates import PARTIAL_DATE_PATTERN, PartialDate, Precision
 from ..models.i18n import (
     LANGUAGE_CODES,
     LANGUAGE_NAMES,
@@ -101,11 +101,6 @@ class ModelSerializer(serializers.ModelSerializer):
         ),
     }
 
-
-# What PartialDate.parse reads, with the months and days a calendar has.
-PARTIAL_DATE_PATTERN = (
-    r"^(?:[1-9]\d{2}0s|[1-9]\d{3}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?)$"
-)
 
 PARTIAL_DATE_SCHEMA = {
     "type": "object",
