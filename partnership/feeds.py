@@ -16,7 +16,7 @@ class NewsRssFeed(Feed):
     """The latest published articles; with a tag slug in the URL, those of that tag only."""
 
     def get_object(self, request, slug=None):
-        return get_object_or_404(Tag, slug=slug) if slug else None
+        return get_object_or_404(Tag.objects.in_use(), slug=slug) if slug else None
 
     def title(self, tag):
         if tag:

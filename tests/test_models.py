@@ -186,12 +186,26 @@ class TestPublished:
         delivery = factories.delivery(order=order)
         assert delivery not in Delivery.objects.published()
 
-    def test_an_optional_dependency_may_be_empty_but_not_a_draft(self):
+    def test_an_optional_link_to_a_hidden_record_reads_as_empty(self):
         without_commander = factories.participation(commander=None)
         draft_commander = factories.participation(commander=factories.person(status=Status.DRAFT))
-        visible = set(Participation.objects.published())
-        assert without_commander in visible
-        assert draft_commander not in visible
+        visible = {row.pk: row for row in Participation.objects.published()}
+        assert without_commander.pk in visible
+        assert visible[draft_commander.pk].commander is None
+        assert visible[draft_commander.pk].commander_id is None
+        # Staff see the link as it is.
+        assert Participation.objects.get(pk=draft_commander.pk).commander is not None
+
+    def test_a_hidden_link_is_empty_on_records_joined_to_the_row_too(self):
+        draft = factories.agreement(status=Status.DRAFT)
+        order = factories.order(agreement=draft)
+        delivery = factories.delivery(order=order)
+        row = Delivery.objects.published().select_related("order").get(pk=delivery.pk)
+        assert row.order.agreement_id is None and row.order.agreement is None
+
+    def test_a_participation_is_hidden_with_its_participant(self):
+        hidden = factories.participation(organization=factories.organization(status=Status.DRAFT))
+        assert hidden not in Participation.objects.published()
 
     def test_appointments_of_a_draft_organization_are_hidden(self):
         hidden = factories.appointment(organization=factories.organization(status=Status.DRAFT))

@@ -5,6 +5,8 @@ import django_filters as filters
 from django import forms
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, NullIf
+from django.utils import timezone
+from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
@@ -27,6 +29,7 @@ from ..models import (
     System,
     Tag,
 )
+from ..models.base import can_view_unpublished
 from ..models.i18n import (
     REFERENCE_LANGUAGE,
     Localizable,
@@ -34,6 +37,7 @@ from ..models.i18n import (
     column,
     with_translations,
 )
+from ..visibility import link_visible
 
 
 class StrictOrderingFilter(OrderingFilter):
@@ -163,12 +167,34 @@ class FactFilterSet(StrictFilterSet):
         return self.matching(queryset, approximate(queryset.model), value)
 
 
+def through_visible(filterset, queryset, condition, *lookups):
+    """`condition` on links, for readers only through records they may see (never through a
+    draft organization or an unpublished country)."""
+    user = getattr(getattr(filterset, "request", None), "user", None)
+    if not can_view_unpublished(user, queryset.model):
+        now = timezone.now()
+        for lookup in lookups:
+            condition &= link_visible(lookup, queryset.model, now=now)
+    return condition
+
+
+class LinkFilter(filters.CharFilter):
+    """A filter on a linked record's slug or code, matching through visible records only."""
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        condition = Q(**{f"{self.field_name}__{self.lookup_expr}": value})
+        qs = qs.filter(through_visible(self.parent, qs, condition, self.field_name))
+        return qs.distinct() if self.distinct else qs
+
+
 def code(field_name, **kwargs):
-    return filters.CharFilter(field_name=field_name, lookup_expr="iexact", **kwargs)
+    return LinkFilter(field_name=field_name, lookup_expr="iexact", **kwargs)
 
 
 def slug(field_name, **kwargs):
-    return filters.CharFilter(field_name=field_name, **kwargs)
+    return LinkFilter(field_name=field_name, **kwargs)
 
 
 class CountryFilter(StrictFilterSet):
@@ -302,11 +328,15 @@ class ActivityFilter(FactFilterSet):
         fields = []
 
     def filter_country(self, queryset, name, value):
-        return queryset.filter(
-            Q(country__code__iexact=value)
-            | Q(participations__country__code__iexact=value)
-            | Q(participations__organization__country__code__iexact=value)
-        ).distinct()
+        lookups = (
+            "country__code",
+            "participations__country__code",
+            "participations__organization__country__code",
+        )
+        condition = Q()
+        for lookup in lookups:
+            condition |= through_visible(self, queryset, Q(**{f"{lookup}__iexact": value}), lookup)
+        return queryset.filter(condition).distinct()
 
     def filter_year(self, queryset, name, value):
         year = int(value)

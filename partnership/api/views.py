@@ -22,7 +22,6 @@ from rest_framework.views import APIView
 from .. import comments, timeline
 from ..figures import with_progress
 from ..models import (
-    RECORD_TYPES,
     Appointment,
     Article,
     ArticleLink,
@@ -47,6 +46,7 @@ from ..models import (
 from ..models.i18n import LANGUAGE_CODES
 from ..review import ReviewGate
 from ..sourcing import SourcingError
+from ..visibility import generic_targets
 from . import (
     filters,
     schema,  # noqa: F401  (registers the schema's extensions with drf-spectacular)
@@ -298,7 +298,7 @@ class TagViewSet(RecordViewSet):
     ordering_fields = ["name", "slug"]
 
     def get_queryset(self):
-        return Tag.objects.all()
+        return Tag.objects.visible_to(self.request.user)
 
 
 class SourceViewSet(RecordViewSet):
@@ -439,9 +439,7 @@ class ArticleViewSet(RecordViewSet):
     def get_queryset(self):
         user = self.request.user
         links = ArticleLink.objects.select_related("content_type").prefetch_related(
-            GenericPrefetch(
-                "target", [model.objects.visible_to(user) for model in RECORD_TYPES.values()]
-            )
+            GenericPrefetch("target", generic_targets(user))
         )
         return (
             super()

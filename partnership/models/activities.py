@@ -36,6 +36,8 @@ class Place(Translatable, Timestamped):
         _("longitude"), max_digits=8, decimal_places=5, null=True, blank=True
     )
 
+    objects = PublicationQuerySet.as_manager()
+
     class Meta:
         # A shared reference readers see: changing one in use is reviewed like a record.
         default_permissions = PUBLISH_PERMISSIONS
@@ -175,7 +177,9 @@ class Participation(Timestamped, Fact):
         verbose_name=_("commander"),
     )
 
-    publication_requires = ("activity", "organization", "country", "commander")
+    # A participation means nothing without its participant: hidden with it (the commander,
+    # when hidden, is only left out).
+    publication_requires = ("organization", "country")
 
     objects = PublicationQuerySet.as_manager()
 

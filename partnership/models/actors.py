@@ -174,7 +174,6 @@ class Appointment(Timestamped, Fact):
 
     started = PartialDateAccessor("start")
     ended = PartialDateAccessor("end")
-    publication_requires = ("person", "organization")
 
     objects = PublicationQuerySet.as_manager()
 

@@ -85,7 +85,6 @@ class Membership(Timestamped, Fact):
 
     joined = PartialDateAccessor("since")
     left = PartialDateAccessor("until")
-    publication_requires = ("partnership", "country")
 
     objects = PublicationQuerySet.as_manager()
 
@@ -171,7 +170,6 @@ class Agreement(Publishable, Fact):
 
     signed = PartialDateAccessor("signed_on")
     in_force = PartialDateAccessor("in_force_on")
-    publication_requires = ("partnership",)
 
     class Meta:
         default_permissions = PUBLISH_PERMISSIONS
@@ -216,7 +214,6 @@ class Programme(Publishable, Fact):
     summary_nl, summary_en = translations(summary)
 
     launched = PartialDateAccessor("launched_on")
-    publication_requires = ("lead_organization",)
 
     class Meta:
         default_permissions = PUBLISH_PERMISSIONS
@@ -254,7 +251,6 @@ class ProgrammeParticipant(Timestamped, Fact):
     joined_on_precision = precision_field(_("precision of the joining date"))
 
     joined = PartialDateAccessor("joined_on")
-    publication_requires = ("programme", "country")
 
     objects = PublicationQuerySet.as_manager()
 

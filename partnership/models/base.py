@@ -27,30 +27,31 @@ class Status(models.TextChoices):
 
 
 def publication_q(model, *, now: datetime.datetime, prefix: str = "") -> Q:
-    """The condition for rows of `model` (reached through `prefix`) to be visible to readers.
+    """The condition for rows of `model` (reached through `prefix`) to be visible to readers
+    (derived from the schema: partnership.visibility)."""
+    from ..visibility import publication_q as derived
 
-    A record is visible when it is published and its publish-at time has come, and when every
-    record it depends on (`publication_requires`) is visible too. A nullable dependency may be
-    empty.
-    """
-    condition = Q()
-    if issubclass(model, Publishable):
-        condition &= Q(**{f"{prefix}status": Status.PUBLISHED}) & (
-            Q(**{f"{prefix}publish_at__isnull": True}) | Q(**{f"{prefix}publish_at__lte": now})
-        )
-    for name in getattr(model, "publication_requires", ()):
-        field = model._meta.get_field(name)
-        required = publication_q(field.related_model, now=now, prefix=f"{prefix}{name}__")
-        if field.null:
-            required = Q(**{f"{prefix}{name}__isnull": True}) | required
-        condition &= required
-    return condition
+    return derived(model, now=now, prefix=prefix)
 
 
 class PublicationQuerySet(models.QuerySet):
     def published(self, *, at: datetime.datetime | None = None):
-        """Rows readers may see, now or at `at`. Every public read goes through here."""
-        return self.filter(publication_q(self.model, now=at or timezone.now()))
+        """Rows readers may see, now or at `at`, with links to hidden records read as empty.
+        Every public read goes through here."""
+        return self._for_readers(publication_q(self.model, now=at or timezone.now()), at)
+
+    def _for_readers(self, condition, at):
+        from ..visibility import ReaderIterable
+
+        rows = self.filter(condition)
+        rows._iterable_class = ReaderIterable
+        rows._readers_at = at
+        return rows
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._readers_at = getattr(self, "_readers_at", None)
+        return clone
 
     def visible_to(self, user):
         """Everything for staff allowed to view this kind of record; published rows for others."""
@@ -63,7 +64,10 @@ class PublicationQuerySet(models.QuerySet):
         which readers see as a notice with the reason instead of a dead link."""
         if can_view_unpublished(user, self.model) or not issubclass(self.model, Publishable):
             return self.visible_to(user)
-        return self.published() | self.filter(status=Status.WITHDRAWN)
+        now = timezone.now()
+        return self._for_readers(
+            publication_q(self.model, now=now) | Q(status=Status.WITHDRAWN), None
+        )
 
 
 def can_view_unpublished(user, model) -> bool:
@@ -82,6 +86,13 @@ class Timestamped(Localizable, models.Model):
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        if getattr(self, "_masked_for_readers", False):
+            # Read through `published()`, with links to hidden records emptied: saving it
+            # would erase those links for good.
+            raise ValueError(f"{self!r} was read as readers see it and cannot be saved.")
+        super().save(*args, **kwargs)
 
 
 class Publishable(Timestamped):
@@ -105,6 +116,8 @@ class Publishable(Timestamped):
         help_text=_("Shown to readers in place of the record once it is withdrawn."),
     )
 
+    # Nullable links without which the record is hidden (non-nullable ones need no naming:
+    # partnership.visibility derives them); any other link to a hidden record reads as empty.
     publication_requires: tuple[str, ...] = ()
 
     objects = PublicationQuerySet.as_manager()

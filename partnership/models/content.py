@@ -16,15 +16,28 @@ from .base import (
     PublicationQuerySet,
     Publishable,
     Timestamped,
+    can_view_unpublished,
     period_constraint,
 )
 from .i18n import Translatable, translations
+
+
+class TagQuerySet(models.QuerySet):
+    def in_use(self):
+        """Tags readers see: those of at least one article they may read (a tag used only by
+        drafts would name what they are about)."""
+        return self.filter(pk__in=Article.objects.published().values("tags"))
+
+    def visible_to(self, user):
+        return self if can_view_unpublished(user, self.model) else self.in_use()
 
 
 class Tag(Translatable, Timestamped):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=80)
     name_nl, name_en = translations(name)
+
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         # A shared reference readers see: changing one in use is reviewed like a record.
@@ -96,8 +109,6 @@ class ArticleLink(models.Model):
     object_id = models.PositiveBigIntegerField(_("record"))
     target = GenericForeignKey("content_type", "object_id")
 
-    publication_requires = ("article",)
-
     objects = PublicationQuerySet.as_manager()
 
     class Meta:
@@ -136,7 +147,6 @@ class Quote(Publishable, Fact):
     )
 
     said = PartialDateAccessor("said_on")
-    publication_requires = ("person",)
 
     class Meta:
         default_permissions = PUBLISH_PERMISSIONS

@@ -59,8 +59,6 @@ class System(Publishable, Fact):
     summary = models.TextField(_("summary"), blank=True)
     summary_nl, summary_en = translations(summary)
 
-    publication_requires = ("programme",)
-
     class Meta:
         default_permissions = PUBLISH_PERMISSIONS
         ordering = ["name"]
@@ -98,8 +96,6 @@ class Variant(Timestamped, Fact):
     designation = models.CharField(_("designation"), max_length=60, blank=True)
     summary = models.TextField(_("summary"), blank=True)
     summary_nl, summary_en = translations(summary)
-
-    publication_requires = ("system",)
 
     objects = PublicationQuerySet.as_manager()
 
@@ -201,7 +197,6 @@ class Order(Publishable, Fact):
     summary_nl, summary_en = translations(summary)
 
     ordered = PartialDateAccessor("ordered_on")
-    publication_requires = ("buyer", "system")
 
     objects = OrderQuerySet.as_manager()
 
@@ -273,7 +268,6 @@ class Delivery(Timestamped, Fact):
     summary_nl, summary_en = translations(summary)
 
     delivered = PartialDateAccessor("delivered_on")
-    publication_requires = ("order", "recipient")
 
     objects = PublicationQuerySet.as_manager()
 

@@ -55,7 +55,6 @@ class Milestone(Timestamped, Fact):
 
     planned = PartialDateAccessor("planned_on")
     until = PartialDateAccessor("planned_until")
-    publication_requires = ("order",)
 
     objects = PublicationQuerySet.as_manager()
 

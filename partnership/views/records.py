@@ -23,7 +23,6 @@ from ..figures import (
     with_progress,
 )
 from ..models import (
-    RECORD_TYPES,
     Activity,
     Agreement,
     Appointment,
@@ -49,6 +48,7 @@ from ..models import (
     Variant,
 )
 from ..sourcing import Bibliography, claim_statement, fact_querysets
+from ..visibility import generic_targets
 from . import structured
 from .common import PublishedDetailView, PublishedListView, YearField, clean_filters
 
@@ -523,7 +523,9 @@ class CountryDetail(PublishedDetailView):
 
 
 class NewsFilter(forms.Form):
-    tag = forms.ModelChoiceField(required=False, queryset=Tag.objects.all(), to_field_name="slug")
+    tag = forms.ModelChoiceField(
+        required=False, queryset=Tag.objects.in_use(), to_field_name="slug"
+    )
     year = YearField()
 
 
@@ -544,7 +546,7 @@ class ArticleList(PublishedListView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             filters=self.filters,
-            tags=Tag.objects.filter(articles__in=Article.objects.published()).distinct(),
+            tags=Tag.objects.in_use(),
             **kwargs,
         )
 
@@ -579,11 +581,7 @@ class ArticleDetail(PublishedDetailView):
         links = (
             ArticleLink.objects.published()
             .filter(article=article)
-            .prefetch_related(
-                GenericPrefetch(
-                    "target", [model.objects.published() for model in RECORD_TYPES.values()]
-                )
-            )
+            .prefetch_related(GenericPrefetch("target", generic_targets()))
         )
         targets = [(link, link.target) for link in links if link.target is not None]
         return super().get_context_data(
