@@ -59,6 +59,18 @@ def visible_on(when: datetime.datetime) -> Q:
     return Q(status=Status.PUBLISHED) & (Q(publish_at__isnull=True) | Q(publish_at__lte=when))
 
 
+def visible_citations():
+    """Citations readers see: of a published source, on a record they may see (one query)."""
+    of_visible_records = Q()
+    for model in fact_models():
+        if hasattr(model.objects, "published"):
+            of_visible_records |= Q(
+                content_type=ContentType.objects.get_for_model(model),
+                object_id__in=model.objects.published().values("pk"),
+            )
+    return Citation.objects.filter(of_visible_records, source__in=Source.objects.published())
+
+
 def goes_live(record, now: datetime.datetime | None = None) -> datetime.datetime:
     """When `record`, published, is (or will be) visible to readers."""
     now = now or timezone.now()

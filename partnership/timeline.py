@@ -163,11 +163,7 @@ def _activities(country):
         "participations__country", "participations__organization__country"
     )
     if country:
-        queryset = queryset.filter(
-            Q(country=country)
-            | Q(participations__country=country)
-            | Q(participations__organization__country=country)
-        ).distinct()
+        queryset = queryset.in_country(country)
     for activity in queryset:
         codes = {activity.country.code} if activity.country else set()
         for participation in activity.participations.all():

@@ -164,3 +164,45 @@ def generic_targets(user=None) -> list:
         for model in gated_models()
         if hasattr(model.objects, "published")
     ]
+
+
+def _related_model(model, accessor):
+    for field in model._meta.get_fields():
+        if not field.is_relation:
+            continue
+        name = field.get_accessor_name() if field.auto_created else field.name
+        if name == accessor:
+            return field.related_model
+    return None
+
+
+def _first_step(lookup) -> str:
+    path = lookup if isinstance(lookup, str) else lookup.prefetch_through
+    return path.split("__", 1)[0]
+
+
+def readers_prefetches(model, lookups, existing, *, at=None) -> list:
+    """`prefetch_related` lookups for rows readers get: a lookup through records that can be
+    hidden ("participations__country", "parties") prefetches only the visible ones. Lookups
+    sharing a first step are grouped into one `Prefetch`; a step already prefetched (by an
+    explicit `Prefetch`) is left to it."""
+    from django.db.models import Prefetch
+
+    taken = {_first_step(lookup) for lookup in existing}
+    taken |= {_first_step(lookup) for lookup in lookups if not isinstance(lookup, str)}
+    result, grouped = [], {}
+    for lookup in lookups:
+        if not isinstance(lookup, str):
+            result.append(lookup)
+            continue
+        first, _, rest = lookup.partition("__")
+        related = _related_model(model, first)
+        if first in taken or related is None or not hasattr(related.objects, "published"):
+            result.append(lookup)
+        else:
+            grouped.setdefault(first, []).append(rest)
+    for first, rests in grouped.items():
+        queryset = _related_model(model, first).objects.published(at=at)
+        deeper = [rest for rest in rests if rest]
+        result.append(Prefetch(first, queryset.prefetch_related(*deeper) if deeper else queryset))
+    return result

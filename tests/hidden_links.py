@@ -89,11 +89,11 @@ def visible_example(model, **filters):
     return rows.filter(**filters).order_by("pk").first()
 
 
-def link_hidden_records():
-    """{model: hidden copy} after linking each from a published record through every relation.
-
-    Returns the hidden records and the relations that could not be linked (a test asserts there
-    are none, so a new relation cannot silently go untested)."""
+def make_hidden_records():
+    """{model: hidden record}, and links to them that readers must not notice at all: a hidden
+    copy of every record type, child rows under hidden parents, rows whose required link is
+    hidden, hidden records added to many-to-many links and generic links of published records,
+    and a tag used only by a hidden article. Returns (hidden, links still to make)."""
     states = hiding_states()
     hidden = {}
     for model in app_models():
@@ -114,29 +114,24 @@ def link_hidden_records():
             example, model._meta.model_name, **{parent.name: hidden[parent.related_model]}
         )
 
-    unlinked = []
+    later = []  # (model, field, target): nullable links of published rows, made by link_...()
     for model in app_models():
         for field in links_to_gated(model):
             target = hidden.get(field.related_model)
-            # A row already linked through the field satisfies the model's constraints on it.
-            example = (
-                not field.many_to_many
-                and visible_example(model, **{f"{field.name}__isnull": False})
-            ) or visible_example(model)
             if not field.many_to_many and getattr(hidden.get(model), field.attname, None) == (
                 target and target.pk
             ):
                 continue  # the hidden child row already links it
-            if target is None or example is None:
-                unlinked.append(f"{model.__name__}.{field.name}")
-                continue
+            if target is None or visible_example(model) is None:
+                raise AssertionError(f"cannot link {model.__name__}.{field.name}")
             if field.many_to_many:
-                getattr(example, field.name).add(target)
+                getattr(visible_example(model), field.name).add(target)
             elif field.null:
-                model.objects.filter(pk=example.pk).update(**{field.name: target})
+                later.append((model, field, target))
             else:
+                example = visible_example(model)
                 copy_of(example, f"{model._meta.model_name}-{field.name}", **{field.name: target})
-    # Generic links: an article about each hidden record; a citation of the hidden source.
+    # Generic links: an article about each hidden record.
     article = visible_example(apps.get_model("partnership", "Article"))
     for model, target in hidden.items():
         if hasattr(target, "get_absolute_url") and issubclass(model, Publishable):
@@ -150,4 +145,17 @@ def link_hidden_records():
     hidden[Tag] = tag
     hidden[apps.get_model("partnership", "Article")].tags.add(tag)
     assert Citation.objects.filter(source=hidden[apps.get_model("partnership", "Source")]).exists()
-    return hidden, unlinked
+    return hidden, later
+
+
+def link_hidden_records():
+    """{model: hidden record} after linking each from a published record through every
+    relation, nullable foreign keys included (which readers then see empty)."""
+    hidden, later = make_hidden_records()
+    for model, field, target in later:
+        # A row already linked through the field satisfies the model's constraints on it.
+        example = visible_example(model, **{f"{field.name}__isnull": False}) or visible_example(
+            model
+        )
+        model.objects.filter(pk=example.pk).update(**{field.name: target})
+    return hidden

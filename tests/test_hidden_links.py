@@ -15,8 +15,13 @@ from django.utils import translation
 
 from partnership.models.base import Publishable
 from partnership.visibility import gated
-from tests.hidden_links import HIDDEN_COUNTRY_CODE, MARK, link_hidden_records
-from tests.test_public import crawl
+from tests.hidden_links import (
+    HIDDEN_COUNTRY_CODE,
+    MARK,
+    link_hidden_records,
+    make_hidden_records,
+)
+from tests.test_public import crawl, links_of
 
 pytestmark = pytest.mark.django_db
 
@@ -30,19 +35,18 @@ def leaks(text):
 
 @pytest.fixture
 def hidden():
-    records, unlinked = link_hidden_records()
-    assert not unlinked, f"relations the test could not link: {unlinked}"
-    return records
+    return link_hidden_records()
 
 
 def api_lists(client):
     root = client.get("/api/v1/", HTTP_ACCEPT="application/json").json()
-    return {name: url.replace("http://testserver", "") for name, url in root.items()}
+    lists = {name: url.replace("http://testserver", "") for name, url in root.items()}
+    return lists | {"timeline": "/api/v1/timeline/"}
 
 
 def every_api_page(client, url):
     """Every page of an API list: (path, decoded JSON)."""
-    path = f"{url}{'&' if '?' in url else '?'}page_size=100"
+    path = url if "timeline" in url else f"{url}{'&' if '?' in url else '?'}page_size=100"
     while path:
         response = client.get(path, HTTP_ACCEPT="application/json")
         assert response.status_code == 200, f"{path} answered {response.status_code}"
@@ -150,3 +154,53 @@ class TestNothingHiddenReachesReaders:
         if record is None or parts[-1] not in ("slug", "code"):
             return None
         return getattr(record, parts[-1], None)
+
+
+def what_readers_see(client):
+    """{address: text} of every French page, feed, the sitemap and every API list (JSON, CSV),
+    with what changes from one answer to the next (nonces, CSRF tokens) left out."""
+    seen, queue, answers = {"/fr/"}, ["/fr/"], {}
+    while queue:
+        path = queue.pop()
+        response = client.get(path)
+        assert response.status_code == 200, path
+        text = response.content.decode()
+        answers[path] = text
+        if "text/html" in response["Content-Type"]:
+            for href in links_of(text):
+                target = href.split("#")[0]
+                if target.startswith("/fr/") and target not in seen:
+                    seen.add(target)
+                    queue.append(target)
+    for path in ["/sitemap.xml", "/fr/news/atom.xml", "/api/v1/datapackage.json"]:
+        answers[path] = client.get(path).content.decode()
+    for url in api_lists(client).values():
+        for path, body in every_api_page(client, url):
+            answers[path] = json.dumps(body, ensure_ascii=False)
+        answers[f"{url}?format=csv"] = client.get(
+            f"{url}?format=csv&page_size=100"
+        ).content.decode()
+    return {path: re.sub(r'(nonce|value)="[^"]*"', "", text) for path, text in answers.items()}
+
+
+def test_hidden_records_change_nothing_readers_see():
+    """Counts, figures, filters and lists are the same with hidden records in the database:
+    nothing counts a draft, a record in review, a withdrawn or a scheduled one, nor a row that
+    depends on one (issue 12, point 10: filters counting draft participations, draft sources
+    counted, deliveries of hidden orders in charts)."""
+    client = Client()
+    with translation.override("en"):
+        before = what_readers_see(client)
+        make_hidden_records()
+        after = what_readers_see(client)
+    assert len(before) > 150
+    changed = sorted(path for path in before if before[path] != after.get(path))
+    assert set(after) == set(before), sorted(set(after) ^ set(before))[:10]
+    details = []
+    for path in changed[:8]:
+        old, new = before[path], after[path]
+        start = next(i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b)
+        details.append(
+            f"{path}: …{old[max(0, start - 80) : start + 80]!r} → {new[start : start + 80]!r}"
+        )
+    assert not changed, f"{len(changed)} answers changed:\n" + "\n".join(details)

@@ -308,16 +308,8 @@ def drafts():
 
 
 class TestNoDrafts:
-    def test_no_draft_on_any_page_feed_or_sitemap(self, client, drafts):
-        pages = crawl(client)
-        for path, html in pages.items():
-            assert DRAFT_MARK not in html, f"a draft shows on {path}"
-        for path in ["/fr/news/rss.xml", "/fr/news/atom.xml", "/sitemap.xml"]:
-            assert DRAFT_MARK not in get(client, path).content.decode()
-        sitemap = get(client, "/sitemap.xml").content.decode()
-        for record in drafts:
-            if hasattr(record, "get_absolute_url"):
-                assert record.get_absolute_url() not in sitemap
+    # That no draft shows on any page, feed or the sitemap, linked through any relation, is
+    # tests/test_hidden_links.py's crawl.
 
     def test_a_withdrawn_record_leaves_the_sitemap_at_once(self, client):
         """No cached sitemap keeps listing it (each worker once kept its own for 10 minutes)."""

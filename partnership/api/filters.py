@@ -328,15 +328,8 @@ class ActivityFilter(FactFilterSet):
         fields = []
 
     def filter_country(self, queryset, name, value):
-        lookups = (
-            "country__code",
-            "participations__country__code",
-            "participations__organization__country__code",
-        )
-        condition = Q()
-        for lookup in lookups:
-            condition |= through_visible(self, queryset, Q(**{f"{lookup}__iexact": value}), lookup)
-        return queryset.filter(condition).distinct()
+        user = getattr(self.request, "user", None)
+        return queryset.in_country(value, readers=not can_view_unpublished(user, Activity))
 
     def filter_year(self, queryset, name, value):
         year = int(value)

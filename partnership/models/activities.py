@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..dates import PartialDateAccessor, check_order, precision_field
@@ -59,6 +60,28 @@ class Place(Translatable, Timestamped):
         return f"{self.t.name} ({self.country.code})"
 
 
+class ActivityQuerySet(PublicationQuerySet):
+    # An activity is in a country when it is hosted there or a participant comes from it.
+    COUNTRY_LINKS = ("country", "participations__country", "participations__organization__country")
+
+    def in_country(self, country, *, readers=True):
+        """Activities in `country` (a Country or an ISO code); for readers only through the
+        participations and organizations they may see."""
+        from ..visibility import link_visible
+
+        now = timezone.now()
+        condition = Q()
+        for link in self.COUNTRY_LINKS:
+            if isinstance(country, str):
+                match = Q(**{f"{link}__code__iexact": country})
+            else:
+                match = Q(**{link: country})
+            if readers:
+                match &= link_visible(link, self.model, now=now)
+            condition |= match
+        return self.filter(condition).distinct()
+
+
 class Activity(Publishable, Fact):
     class Kind(models.TextChoices):
         EXERCISE = "exercise", _("Exercise")
@@ -110,6 +133,8 @@ class Activity(Publishable, Fact):
 
     started = PartialDateAccessor("start")
     ended = PartialDateAccessor("end")
+
+    objects = ActivityQuerySet.as_manager()
 
     class Meta:
         default_permissions = PUBLISH_PERMISSIONS

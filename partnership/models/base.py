@@ -48,6 +48,17 @@ class PublicationQuerySet(models.QuerySet):
         rows._readers_at = at
         return rows
 
+    def prefetch_related(self, *lookups):
+        """For readers' rows, a lookup through records that can be hidden prefetches only the
+        visible ones (partnership.visibility.readers_prefetches)."""
+        from ..visibility import ReaderIterable, readers_prefetches
+
+        if self._iterable_class is ReaderIterable and lookups != (None,):
+            lookups = readers_prefetches(
+                self.model, lookups, self._prefetch_related_lookups, at=self._readers_at
+            )
+        return super().prefetch_related(*lookups)
+
     def _clone(self):
         clone = super()._clone()
         clone._readers_at = getattr(self, "_readers_at", None)

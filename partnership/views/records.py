@@ -47,7 +47,7 @@ from ..models import (
     Tag,
     Variant,
 )
-from ..sourcing import Bibliography, claim_statement, fact_querysets
+from ..sourcing import Bibliography, claim_statement, fact_querysets, visible_citations
 from ..visibility import generic_targets
 from . import structured
 from .common import PublishedDetailView, PublishedListView, YearField, clean_filters
@@ -320,11 +320,7 @@ class ActivityList(PublishedListView):
             )
         if self.filters["country"]:
             country = self.filters["country"]
-            queryset = queryset.filter(
-                Q(country=country)
-                | Q(participations__country=country)
-                | Q(participations__organization__country=country)
-            ).distinct()
+            queryset = queryset.in_country(country)
         return queryset.order_by("-start", "name")
 
     def get_context_data(self, **kwargs):
@@ -497,12 +493,7 @@ class CountryDetail(PublishedDetailView):
         )
         activities = (
             Activity.objects.published()
-            .filter(
-                Q(country=country)
-                | Q(participations__country=country)
-                | Q(participations__organization__country=country)
-            )
-            .distinct()
+            .in_country(country)
             .select_related("place")
             .order_by("start")
         )
@@ -710,6 +701,6 @@ def methodology(request):
         "partnership/methodology.html",
         {
             "source_count": Source.objects.published().count(),
-            "citation_count": Citation.objects.count(),
+            "citation_count": visible_citations().count(),
         },
     )
