@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import datapackage, deliveries, views
 
 app_name = "api"
 
@@ -15,10 +15,11 @@ for name, viewset in views.EXPORTS.items():
         viewset,
         basename=name,
     )
+router.register("deliveries", deliveries.DeliveryViewSet, basename="delivery")
 
 urlpatterns = [
     path("timeline/", views.TimelineView.as_view(), name="timeline"),
     path("timeline/timelinejs/", views.TimelineJSView.as_view(), name="timelinejs"),
-    path("datapackage.json", views.DataPackageView.as_view(), name="datapackage"),
+    path("datapackage.json", datapackage.DataPackageView.as_view(), name="datapackage"),
     path("", include(router.urls)),
 ]

@@ -16,7 +16,6 @@ from rest_framework.permissions import (
 )
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from .. import comments, timeline
@@ -539,44 +538,6 @@ class TimelineJSView(TimelineView):
                 }
             )
         return Response({"title": {"text": {"headline": "CaMo"}}, "events": events})
-
-
-class DataPackageView(HttpMixin, APIView):
-    """A Frictionless Data Package describing the CSV exports."""
-
-    permission_classes = [AllowAny]
-    renderer_classes = [JSONRenderer]
-
-    @extend_schema(responses=OpenApiTypes.OBJECT)
-    def get(self, request):
-        resources = []
-        for name, viewset in EXPORTS.items():
-            serializer = viewset.serializer_class(context={"request": request})
-            resources.append(
-                {
-                    "name": name,
-                    "path": reverse(f"api:{name}-list", request=request) + "?format=csv",
-                    "format": "csv",
-                    "mediatype": "text/csv",
-                    "encoding": "utf-8",
-                    "schema": {
-                        "fields": [
-                            {"name": column, "type": kind}
-                            for column, kind, _ in csv_columns(serializer)
-                        ]
-                    },
-                }
-            )
-        return Response(
-            {
-                "name": "camo-knowledge-base",
-                "title": "CaMo knowledge base",
-                "licenses": [
-                    {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}
-                ],
-                "resources": resources,
-            }
-        )
 
 
 EXPORTS = {
