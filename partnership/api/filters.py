@@ -5,6 +5,7 @@ import django_filters as filters
 from django import forms
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, NullIf
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
@@ -54,7 +55,7 @@ class StrictOrderingFilter(OrderingFilter):
     def get_ordering(self, request, queryset, view):
         params = request.query_params.get(self.ordering_param)
         if params is not None and not params.strip():
-            raise ValidationError({self.ordering_param: ["Give a field to sort by."]})
+            raise ValidationError({self.ordering_param: [_("Give a field to sort by.")]})
         if params:
             fields = [param.strip() for param in params.split(",") if param.strip()]
             valid = {
@@ -65,7 +66,8 @@ class StrictOrderingFilter(OrderingFilter):
                 raise ValidationError(
                     {
                         self.ordering_param: [
-                            f"Cannot sort by {', '.join(unknown)}; use one of: {', '.join(sorted(valid))}."
+                            _("Cannot sort by %(fields)s; use one of: %(valid)s.")
+                            % {"fields": ", ".join(unknown), "valid": ", ".join(sorted(valid))}
                         ]
                     }
                 )
@@ -126,7 +128,7 @@ class StrictFilterSet(filters.FilterSet):
         for name, value in self.data.items():
             field = self.filters.get(name)
             if value == "" and field is not None and not isinstance(field, filters.CharFilter):
-                self.form.add_error(name, "This parameter cannot be empty.")
+                self.form.add_error(name, _("This parameter cannot be empty."))
                 valid = False
         return valid
 

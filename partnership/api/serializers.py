@@ -139,7 +139,7 @@ class RecordSerializer(TranslatedFieldsMixin, ModelRulesMixin, ModelSerializer):
         target = attrs.get("status", previous)
         if "publish_at" in attrs and not workflow.can_publish(user, model):
             raise serializers.ValidationError(
-                {"publish_at": ["Only those who may publish can schedule."]}
+                {"publish_at": [_("Only those who may publish can schedule.")]}
             )
         record = self.instance if self.instance is not None else model()
         try:

@@ -1,11 +1,11 @@
 from django.urls import include, path
-from rest_framework.routers import DefaultRouter
 
 from . import datapackage, deliveries, views
+from .root import Router
 
 app_name = "api"
 
-router = DefaultRouter(trailing_slash=True)
+router = Router(trailing_slash=True)
 router.include_format_suffixes = False
 for name, viewset in views.EXPORTS.items():
     router.register(

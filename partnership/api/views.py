@@ -6,6 +6,7 @@ from django.db.models import Max, Prefetch, ProtectedError, RestrictedError
 from django.http import Http404
 from django.utils import translation
 from django.utils.http import http_date
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
@@ -106,25 +107,39 @@ class HttpMixin:
         super().initial(request, *args, **kwargs)
         if language is not None and language not in LANGUAGE_CODES:
             raise ValidationError(
-                {"lang": [f"Unknown language; use one of: {', '.join(LANGUAGE_CODES)}."]}
+                {
+                    "lang": [
+                        _("Unknown language; use one of: %(codes)s.")
+                        % {"codes": ", ".join(LANGUAGE_CODES)}
+                    ]
+                }
             )
         unknown = sorted(set(request.query_params) - self.allowed_parameters())
         if unknown:
             allowed = ", ".join(sorted(self.allowed_parameters()))
             raise ValidationError(
-                {name: [f"Unknown parameter; this URL accepts: {allowed}."] for name in unknown}
+                {
+                    name: [
+                        _("Unknown parameter; this URL accepts: %(names)s.") % {"names": allowed}
+                    ]
+                    for name in unknown
+                }
             )
         if "format" in request.query_params:
             formats = {renderer.format for renderer in self.get_renderers()}
             if request.query_params["format"] not in formats:
-                raise NotAcceptable(f"format must be one of: {', '.join(sorted(formats))}.")
+                raise NotAcceptable(
+                    _("format must be one of: %(formats)s.")
+                    % {"formats": ", ".join(sorted(formats))}
+                )
         for name, values in request.query_params.lists():
             for value in values:
                 if len(value) > self.max_parameter_length or "\x00" in value:
                     raise ValidationError(
                         {
                             name: [
-                                f"At most {self.max_parameter_length} characters, no NUL character."
+                                _("At most %(count)s characters, no NUL character.")
+                                % {"count": self.max_parameter_length}
                             ]
                         }
                     )
@@ -491,7 +506,12 @@ class TimelineView(HttpMixin, APIView):
         unknown = [kind for kind in kinds if kind not in timeline.KINDS]
         if unknown:
             raise ValidationError(
-                {"kind": [f"Unknown kind {', '.join(unknown)}; use: {', '.join(timeline.KINDS)}."]}
+                {
+                    "kind": [
+                        _("Unknown kind %(kinds)s; use: %(known)s.")
+                        % {"kinds": ", ".join(unknown), "known": ", ".join(timeline.KINDS)}
+                    ]
+                }
             )
         code = request.query_params.get("country")
         country = Country.objects.published().filter(code__iexact=code).first() if code else None
