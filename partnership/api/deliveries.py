@@ -10,6 +10,7 @@ from rest_framework import serializers
 from ..models import Delivery, Order, Organization, System, Variant
 from . import filters
 from .fields import PartialDateField, PlainHyperlink, absolute
+from .links import LinksField
 from .serializers import ChildSerializer, country_code, slug_of
 from .views import RecordViewSet
 
@@ -25,6 +26,7 @@ class DeliveryRowSerializer(ChildSerializer):
     variant = slug_of(Variant, source="order.variant", read_only=True)
     delivered = PartialDateField("delivered_on", read_only=True)
     recipient = slug_of(Organization, read_only=True)
+    links = LinksField()
 
     class Meta:
         model = Delivery
@@ -40,6 +42,7 @@ class DeliveryRowSerializer(ChildSerializer):
             "quantity",
             "recipient",
             "summary",
+            "links",
             "updated_at",
             "uncertainty",
             "claims",

@@ -13,6 +13,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 
 from .fields import PartialDateField
+from .links import LinksField
 from .provenance import CitationSerializer
 
 _TYPES = {
@@ -36,6 +37,8 @@ def csv_columns(serializer) -> list[tuple[str, str, object]]:
     """(column, Frictionless type, extractor) for each CSV column of a list serializer's rows."""
     columns = []
     for name, field in serializer.fields.items():
+        if isinstance(field, LinksField):
+            continue  # names and URLs of the linked records: the CSV gives their slugs
         if isinstance(field, PartialDateField):
             columns.append(
                 (name, "string", lambda row, name=name: (row.get(name) or {}).get("value"))

@@ -372,6 +372,12 @@ class AgreementViewSet(RecordViewSet):
             .prefetch_related(
                 Prefetch("signatories", Person.objects.visible_to(user)),
                 Prefetch("parties", Country.objects.visible_to(user)),
+                Prefetch(
+                    "orders",
+                    Order.objects.visible_to(user)
+                    .select_related("buyer", "system")
+                    .order_by("ordered_on", "pk"),
+                ),
             )
         )
 
