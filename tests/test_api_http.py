@@ -115,3 +115,12 @@ def test_answers_are_gzipped_and_still_revalidate(name):
     again = client.get(path, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304
     assert client.get(path, HTTP_IF_NONE_MATCH=plain["ETag"]).status_code == 304
+
+
+@pytest.mark.parametrize(
+    ("query", "status"), [("lang=xx", 400), ("colour=red", 400), ("format=csv", 406)]
+)
+def test_the_root_checks_its_parameters_like_every_other_url(api, query, status):
+    response = api.get(f"/api/v1/?{query}")
+    assert response.status_code == status
+    assert response.json()["error"]

@@ -8,6 +8,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from .views import HttpMixin
+
 ROOT_SCHEMA = {
     "type": "object",
     "description": "The API's entry points: each name with the absolute URL of its list.",
@@ -24,8 +26,9 @@ ROOT_SCHEMA = {
 EXTRA = {"timeline": "timeline", "datapackage": "datapackage"}
 
 
-class APIRootView(routers.APIRootView):
-    """Every list of the API, the timeline and the Data Package."""
+class APIRootView(HttpMixin, routers.APIRootView):
+    """Every list of the API, the timeline and the Data Package; `lang` and `format` checked as
+    everywhere else (an unknown parameter is a 400)."""
 
     schema = AutoSchema()
     renderer_classes = [JSONRenderer]
