@@ -78,6 +78,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "camo_site.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses pages, JSON and CSV (WhiteNoise serves static files precompressed, above).
+    # Before ConditionalGetMiddleware, so the ETag is that of the uncompressed body: gzip
+    # only weakens it (W/"..."), and If-None-Match still matches.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -22,7 +22,15 @@ def exception_handler(exc, context):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         names = ", ".join(detail)
         response.data = error_body(
-            response.status_code, "invalid", f"Invalid value for: {names}.", detail
+            response.status_code,
+            "invalid",
+            _("Invalid value for: %(names)s.") % {"names": names},
+            detail,
+        )
+    elif isinstance(exc, exceptions.ParseError):
+        # DRF's message quotes Python's JSON error, in English whatever the language asked.
+        response.data = error_body(
+            response.status_code, "parse_error", _("The request body is not valid JSON.")
         )
     else:
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
@@ -47,8 +55,15 @@ class StillReferenced(exceptions.APIException):
         """From Django's ProtectedError or RestrictedError: names a few of the records."""
         records = list(getattr(error, "protected_objects", None) or error.restricted_objects)
         names = "; ".join(f"{obj._meta.verbose_name} {obj}" for obj in records[:5])
-        more = f" and {len(records) - 5} more" if len(records) > 5 else ""
-        return cls(f"Other records rest on this one ({names}{more}): change or delete them first.")
+        if len(records) > 5:
+            names = _("%(records)s and %(count)s more") % {
+                "records": names,
+                "count": len(records) - 5,
+            }
+        return cls(
+            _("Other records rest on this one (%(records)s): change or delete them first.")
+            % {"records": names}
+        )
 
 
 class Withdrawn(exceptions.APIException):
@@ -73,11 +88,12 @@ class Withdrawn(exceptions.APIException):
 
 def api_not_found(request, exception=None):
     return JsonResponse(
-        error_body(404, "not_found", f"No API resource at {request.path}."), status=404
+        error_body(404, "not_found", _("No API resource at %(path)s.") % {"path": request.path}),
+        status=404,
     )
 
 
 def api_server_error(request):
     return JsonResponse(
-        error_body(500, "server_error", "Server error; it has been logged."), status=500
+        error_body(500, "server_error", _("Server error; it has been logged.")), status=500
     )

@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
@@ -58,7 +59,7 @@ class StrictOrderingFilter(OrderingFilter):
     def get_ordering(self, request, queryset, view):
         params = request.query_params.get(self.ordering_param)
         if params is not None and not params.strip():
-            raise ValidationError({self.ordering_param: ["Give a field to sort by."]})
+            raise ValidationError({self.ordering_param: [_("Give a field to sort by.")]})
         if params:
             fields = [param.strip() for param in params.split(",") if param.strip()]
             valid = {
@@ -69,7 +70,8 @@ class StrictOrderingFilter(OrderingFilter):
                 raise ValidationError(
                     {
                         self.ordering_param: [
-                            f"Cannot sort by {', '.join(unknown)}; use one of: {', '.join(sorted(valid))}."
+                            _("Cannot sort by %(fields)s; use one of: %(valid)s.")
+                            % {"fields": ", ".join(unknown), "valid": ", ".join(sorted(valid))}
                         ]
                     }
                 )
@@ -130,7 +132,7 @@ class StrictFilterSet(filters.FilterSet):
         for name, value in self.data.items():
             field = self.filters.get(name)
             if value == "" and field is not None and not isinstance(field, filters.CharFilter):
-                self.form.add_error(name, "This parameter cannot be empty.")
+                self.form.add_error(name, _("This parameter cannot be empty."))
                 valid = False
         return valid
 

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
@@ -12,7 +13,13 @@ class Pagination(PageNumberPagination):
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is not None and not (raw.isdigit() and int(raw) > 0):
-            raise ValidationError({self.page_size_query_param: ["A whole number from 1 to 100."]})
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("A whole number from 1 to %(max)s.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
         return super().get_page_size(request)
 
     def get_page_number(self, request, paginator):
@@ -22,7 +29,7 @@ class Pagination(PageNumberPagination):
             and not (raw.isdigit() and int(raw) > 0)
             and raw not in self.last_page_strings
         ):
-            raise NotFound("Invalid page: give a page number from 1.")
+            raise NotFound(_("Invalid page: give a page number from 1."))
         return super().get_page_number(request, paginator)
 
     def get_schema_operation_parameters(self, view):

@@ -13,6 +13,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 
 from .fields import PartialDateField
+from .links import LinksField
 from .provenance import CitationSerializer
 
 _TYPES = {
@@ -36,6 +37,8 @@ def csv_columns(serializer) -> list[tuple[str, str, object]]:
     """(column, Frictionless type, extractor) for each CSV column of a list serializer's rows."""
     columns = []
     for name, field in serializer.fields.items():
+        if isinstance(field, LinksField):
+            continue  # names and URLs of the linked records: the CSV gives their slugs
         if isinstance(field, PartialDateField):
             columns.append(
                 (name, "string", lambda row, name=name: (row.get(name) or {}).get("value"))
@@ -62,13 +65,14 @@ def csv_columns(serializer) -> list[tuple[str, str, object]]:
         elif isinstance(
             field, serializers.ListSerializer | serializers.DictField | serializers.Serializer
         ) or (isinstance(field, serializers.SerializerMethodField) and name == "about"):
-            columns.append(
-                (
-                    name,
-                    "object",
-                    lambda row, name=name: json.dumps(row.get(name), ensure_ascii=False),
-                )
+            # Nested rows as a JSON cell: an array for a list, an object for one record or a
+            # mapping; an empty cell (not "null") where there is none, as for any other column.
+            kind = (
+                "object"
+                if isinstance(field, serializers.DictField | serializers.Serializer)
+                else "array"
             )
+            columns.append((name, kind, lambda row, name=name: _json(row.get(name))))
         elif isinstance(field, serializers.ManyRelatedField | serializers.ListField):
             columns.append(
                 (
@@ -121,6 +125,10 @@ class CSVRenderer(BaseRenderer):
         for row in rows:
             writer.writerow([_cell(extract(row)) for _name, _kind, extract in columns])
         return buffer.getvalue().encode(self.charset)
+
+
+def _json(value):
+    return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
 def _flat(value):

@@ -49,6 +49,7 @@ from .fields import (
     absolute,
     partial_date_data,
 )
+from .links import LinksField, OrderLinkSerializer
 from .provenance import (
     ClaimSerializer,
     FactFields,
@@ -119,6 +120,7 @@ class RecordSerializer(TranslatedFieldsMixin, ModelRulesMixin, ModelSerializer):
 
     withdrawn_reason = StrictCharField(required=False, allow_blank=True)
     withdrawn_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    links = LinksField()
 
     record_fields = [
         "api_url",
@@ -129,6 +131,7 @@ class RecordSerializer(TranslatedFieldsMixin, ModelRulesMixin, ModelSerializer):
         "withdrawn_reason",
         "withdrawn_at",
         "updated_at",
+        "links",
     ]
 
     def validate(self, attrs):
@@ -139,7 +142,7 @@ class RecordSerializer(TranslatedFieldsMixin, ModelRulesMixin, ModelSerializer):
         target = attrs.get("status", previous)
         if "publish_at" in attrs and not workflow.can_publish(user, model):
             raise serializers.ValidationError(
-                {"publish_at": ["Only those who may publish can schedule."]}
+                {"publish_at": [_("Only those who may publish can schedule.")]}
             )
         record = self.instance if self.instance is not None else model()
         try:
@@ -302,6 +305,7 @@ class MembershipSerializer(ModelRulesMixin, FactFields, ModelSerializer):
     through = country_code(required=False, allow_null=True)
     since = PartialDateField("since")
     until = PartialDateField("until")
+    links = LinksField()
 
     class Meta:
         model = Membership
@@ -314,6 +318,7 @@ class MembershipSerializer(ModelRulesMixin, FactFields, ModelSerializer):
             "through",
             "since",
             "until",
+            "links",
             *FACT,
         ]
 
@@ -341,6 +346,9 @@ class AgreementSerializer(FactRecordSerializer):
     in_force = PartialDateField("in_force_on")
     signatories = slug_of(Person, many=True, required=False)
     parties = country_code(many=True, required=False)
+    orders = OrderLinkSerializer(
+        many=True, read_only=True, help_text="The published orders placed under it."
+    )
 
     class Meta:
         model = Agreement
@@ -360,6 +368,7 @@ class AgreementSerializer(FactRecordSerializer):
             "amount",
             "currency",
             "summary",
+            "orders",
             *FACT,
         ]
 

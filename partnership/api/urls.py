@@ -1,11 +1,11 @@
 from django.urls import include, path
-from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import datapackage, deliveries, views
+from .root import Router
 
 app_name = "api"
 
-router = DefaultRouter(trailing_slash=True)
+router = Router(trailing_slash=True)
 router.include_format_suffixes = False
 for name, viewset in views.EXPORTS.items():
     router.register(
@@ -15,10 +15,11 @@ for name, viewset in views.EXPORTS.items():
         viewset,
         basename=name,
     )
+router.register("deliveries", deliveries.DeliveryViewSet, basename="delivery")
 
 urlpatterns = [
     path("timeline/", views.TimelineView.as_view(), name="timeline"),
     path("timeline/timelinejs/", views.TimelineJSView.as_view(), name="timelinejs"),
-    path("datapackage.json", views.DataPackageView.as_view(), name="datapackage"),
+    path("datapackage.json", datapackage.DataPackageView.as_view(), name="datapackage"),
     path("", include(router.urls)),
 ]

@@ -6,6 +6,7 @@ from django.db.models import Max, Prefetch, ProtectedError, RestrictedError
 from django.http import Http404
 from django.utils import translation
 from django.utils.http import http_date
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
@@ -16,7 +17,6 @@ from rest_framework.permissions import (
 )
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from .. import comments, timeline
@@ -107,25 +107,39 @@ class HttpMixin:
         super().initial(request, *args, **kwargs)
         if language is not None and language not in LANGUAGE_CODES:
             raise ValidationError(
-                {"lang": [f"Unknown language; use one of: {', '.join(LANGUAGE_CODES)}."]}
+                {
+                    "lang": [
+                        _("Unknown language; use one of: %(codes)s.")
+                        % {"codes": ", ".join(LANGUAGE_CODES)}
+                    ]
+                }
             )
         unknown = sorted(set(request.query_params) - self.allowed_parameters())
         if unknown:
             allowed = ", ".join(sorted(self.allowed_parameters()))
             raise ValidationError(
-                {name: [f"Unknown parameter; this URL accepts: {allowed}."] for name in unknown}
+                {
+                    name: [
+                        _("Unknown parameter; this URL accepts: %(names)s.") % {"names": allowed}
+                    ]
+                    for name in unknown
+                }
             )
         if "format" in request.query_params:
             formats = {renderer.format for renderer in self.get_renderers()}
             if request.query_params["format"] not in formats:
-                raise NotAcceptable(f"format must be one of: {', '.join(sorted(formats))}.")
+                raise NotAcceptable(
+                    _("format must be one of: %(formats)s.")
+                    % {"formats": ", ".join(sorted(formats))}
+                )
         for name, values in request.query_params.lists():
             for value in values:
                 if len(value) > self.max_parameter_length or "\x00" in value:
                     raise ValidationError(
                         {
                             name: [
-                                f"At most {self.max_parameter_length} characters, no NUL character."
+                                _("At most %(count)s characters, no NUL character.")
+                                % {"count": self.max_parameter_length}
                             ]
                         }
                     )
@@ -358,6 +372,12 @@ class AgreementViewSet(RecordViewSet):
             .prefetch_related(
                 Prefetch("signatories", Person.objects.visible_to(user)),
                 Prefetch("parties", Country.objects.visible_to(user)),
+                Prefetch(
+                    "orders",
+                    Order.objects.visible_to(user)
+                    .select_related("buyer", "system")
+                    .order_by("ordered_on", "pk"),
+                ),
             )
         )
 
@@ -490,7 +510,12 @@ class TimelineView(HttpMixin, APIView):
         unknown = [kind for kind in kinds if kind not in timeline.KINDS]
         if unknown:
             raise ValidationError(
-                {"kind": [f"Unknown kind {', '.join(unknown)}; use: {', '.join(timeline.KINDS)}."]}
+                {
+                    "kind": [
+                        _("Unknown kind %(kinds)s; use: %(known)s.")
+                        % {"kinds": ", ".join(unknown), "known": ", ".join(timeline.KINDS)}
+                    ]
+                }
             )
         code = request.query_params.get("country")
         country = Country.objects.published().filter(code__iexact=code).first() if code else None
@@ -537,44 +562,6 @@ class TimelineJSView(TimelineView):
                 }
             )
         return Response({"title": {"text": {"headline": "CaMo"}}, "events": events})
-
-
-class DataPackageView(HttpMixin, APIView):
-    """A Frictionless Data Package describing the CSV exports."""
-
-    permission_classes = [AllowAny]
-    renderer_classes = [JSONRenderer]
-
-    @extend_schema(responses=OpenApiTypes.OBJECT)
-    def get(self, request):
-        resources = []
-        for name, viewset in EXPORTS.items():
-            serializer = viewset.serializer_class(context={"request": request})
-            resources.append(
-                {
-                    "name": name,
-                    "path": reverse(f"api:{name}-list", request=request) + "?format=csv",
-                    "format": "csv",
-                    "mediatype": "text/csv",
-                    "encoding": "utf-8",
-                    "schema": {
-                        "fields": [
-                            {"name": column, "type": kind}
-                            for column, kind, _ in csv_columns(serializer)
-                        ]
-                    },
-                }
-            )
-        return Response(
-            {
-                "name": "camo-knowledge-base",
-                "title": "CaMo knowledge base",
-                "licenses": [
-                    {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}
-                ],
-                "resources": resources,
-            }
-        )
 
 
 EXPORTS = {
