@@ -2,6 +2,11 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 
+def whole_number(raw: str) -> bool:
+    """ASCII digits only: `str.isdigit` also accepts "²" or "٣", which `int` refuses or reads."""
+    return raw.isascii() and raw.isdigit()
+
+
 class Pagination(PageNumberPagination):
     """Pages of 50 by default; `page_size` up to 100. A malformed page size is a 400."""
 
@@ -11,7 +16,7 @@ class Pagination(PageNumberPagination):
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is not None and not (raw.isdigit() and int(raw) > 0):
+        if raw is not None and not (whole_number(raw) and int(raw) > 0):
             raise ValidationError({self.page_size_query_param: ["A whole number from 1 to 100."]})
         return super().get_page_size(request)
 
@@ -19,7 +24,7 @@ class Pagination(PageNumberPagination):
         raw = request.query_params.get(self.page_query_param)
         if (
             raw is not None
-            and not (raw.isdigit() and int(raw) > 0)
+            and not (whole_number(raw) and int(raw) > 0)
             and raw not in self.last_page_strings
         ):
             raise NotFound("Invalid page: give a page number from 1.")
