@@ -14,3 +14,19 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+class ServerNameMiddleware:
+    """Django's development server (runserver) names itself with its and Python's versions
+    ("WSGIServer/0.2 CPython/3.13.5") unless the answer has a `Server` header: give it one
+    without versions. Under gunicorn nothing is added (it sends "Server: gunicorn" itself, and
+    a second header would be sent beside it)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.META.get("SERVER_SOFTWARE", "").startswith("WSGIServer/"):
+            response.headers.setdefault("Server", "WSGIServer")
+        return response

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "camo_site.middleware.PermissionsPolicyMiddleware",
+    "camo_site.middleware.ServerNameMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Compresses pages, JSON and CSV (WhiteNoise serves static files precompressed, above).
     # Before ConditionalGetMiddleware, so the ETag is that of the uncompressed body: gzip

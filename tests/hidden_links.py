@@ -18,7 +18,7 @@ from django.db import models
 from django.utils import timezone
 
 from partnership.models import ArticleLink, Citation, Tag
-from partnership.models.base import Publishable, Status
+from partnership.models.base import Fact, Publishable, Status
 from partnership.visibility import gated
 
 MARK = "zzhiddenzz"
@@ -140,6 +140,21 @@ def make_hidden_records():
                 content_type=ContentType.objects.get_for_model(model),
                 object_id=target.pk,
             )
+    # Hidden records cite visible sources (counted nowhere), and the hidden article shares the
+    # links and tags of a visible one (related content must not offer it).
+    source = visible_example(apps.get_model("partnership", "Source"))
+    for model, target in hidden.items():
+        if issubclass(model, Publishable) and issubclass(model, Fact):
+            Citation.objects.create(content_object=target, source=source)
+    hidden_article = hidden[apps.get_model("partnership", "Article")]
+    for link in ArticleLink.objects.filter(article=article):
+        ArticleLink.objects.get_or_create(
+            article=hidden_article,
+            content_type=link.content_type,
+            object_id=link.object_id,
+            defaults={"kind": link.kind},
+        )
+    hidden_article.tags.add(*article.tags.all())
     # A tag used only by hidden articles.
     tag = Tag.objects.create(slug=f"{MARK}-tag", name=f"{MARK} tag")
     hidden[Tag] = tag

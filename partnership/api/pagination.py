@@ -3,6 +3,11 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 
+def whole_number(raw: str) -> bool:
+    """ASCII digits only: `str.isdigit` also accepts "²" or "٣", which `int` refuses or reads."""
+    return raw.isascii() and raw.isdigit()
+
+
 class Pagination(PageNumberPagination):
     """Pages of 50 by default; `page_size` up to 100. A malformed page size is a 400."""
 
@@ -12,7 +17,7 @@ class Pagination(PageNumberPagination):
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is not None and not (raw.isdigit() and int(raw) > 0):
+        if raw is not None and not (whole_number(raw) and int(raw) > 0):
             raise ValidationError(
                 {
                     self.page_size_query_param: [
@@ -26,7 +31,7 @@ class Pagination(PageNumberPagination):
         raw = request.query_params.get(self.page_query_param)
         if (
             raw is not None
-            and not (raw.isdigit() and int(raw) > 0)
+            and not (whole_number(raw) and int(raw) > 0)
             and raw not in self.last_page_strings
         ):
             raise NotFound(_("Invalid page: give a page number from 1."))
