@@ -650,7 +650,12 @@ class SourceList(PublishedListView):
 
     def get_queryset(self):
         return (
-            super().get_queryset().annotate(cited=Count("citations")).order_by("publisher", "title")
+            super()
+            .get_queryset()
+            .annotate(
+                cited=Count("citations", filter=Q(citations__in=visible_citations().values("pk")))
+            )
+            .order_by("publisher", "title")
         )
 
 
