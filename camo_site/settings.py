@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "partnership",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -281,7 +282,8 @@ LOGGING = {
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # `Authorization: Token <token>`, checked against the tokens' hashes (accounts.ApiToken).
+        "partnership.api.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [

@@ -9,9 +9,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.models import ApiToken
 from partnership.api.views import EXPORTS
 from partnership.models import Agreement, Order, Organization, Status, System
 from tests import factories
@@ -318,8 +318,8 @@ class TestPermissions:
 
     def test_token_authentication(self, api, django_user_model):
         user = staff(django_user_model, "add_country", "view_country")
-        token = Token.objects.create(user=user)
-        api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _token, key = ApiToken.objects.issue(user)
+        api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         response = api.post(
             "/api/v1/countries/",
             {"code": "NL", "slug": "netherlands", "name": "Netherlands"},
