@@ -8,6 +8,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -62,3 +63,28 @@ class ApiToken(models.Model):
         key = secrets.token_hex(20)
         self.prefix, self.digest = key[:PREFIX_LENGTH], digest(key)
         return key
+
+
+class RecordOwner(models.Model):
+    """Who owns a draft: who created it, or whom an Editor gave it to. A Contributor changes and
+    submits only the drafts they own (and drafts nobody owns: loaded from the dataset, or made
+    before owners were kept); an Editor changes any record. See partnership/workflow.py."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="owned_records",
+        verbose_name=_("owner"),
+    )
+
+    class Meta:
+        verbose_name = _("owner")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id"], name="one_owner")
+        ]
+
+    def __str__(self):
+        return f"{self.content_type} #{self.object_id}: {self.owner}"
