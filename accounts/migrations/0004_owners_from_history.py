@@ -10,9 +10,7 @@ def owners_from_history(apps, schema_editor):
     RecordOwner = apps.get_model("accounts", "RecordOwner")
     first = {}
     versions = (
-        Version.objects.filter(
-            content_type__app_label="partnership", revision__user__isnull=False
-        )
+        Version.objects.filter(content_type__app_label="partnership", revision__user__isnull=False)
         .order_by("revision__date_created", "pk")
         .values_list("content_type_id", "object_id", "revision__user_id")
     )

@@ -117,7 +117,7 @@ class ReviewGate:
             raise
         if not diverted:
             self.kept = changes
-            self.give_owners(changes)
+            self.give_owners()
             self.record_versions(changes)
             self._close(None, None, None)
             self.run_deferred()
@@ -200,15 +200,21 @@ class ReviewGate:
                     % {"record": label_of(change)}
                 )
 
-    def give_owners(self, changes: list[RecordChange], remap=None) -> None:
-        """A record created by a signed-in user is theirs."""
+    def give_owners(self, remap: dict[Key, Key] | None = None) -> None:
+        """A record created by a signed-in user is theirs. After a rollback (`remap`: the rows
+        written again, under their new keys), only those written again."""
         if not getattr(self.user, "is_authenticated", False):
             return
-        for change in changes:
-            created = change.before is None and change.key in self.created
-            if created and change.after is not None and issubclass(change.model, Publishable):
-                key = (remap or {}).get(change.key, change.key)
-                set_owner(change.model, int(key[1]), self.user)
+        for key in self.created:
+            model = model_of(key)
+            if not issubclass(model, Publishable):
+                continue
+            if remap is not None:
+                key = remap.get(key)
+                if key is None:
+                    continue
+            if model._base_manager.filter(pk=key[1]).exists():
+                set_owner(model, int(key[1]), self.user)
 
     def check_sources(self, changes: list[RecordChange]) -> None:
         """No write may leave a published record showing no source readers see: neither by
@@ -270,7 +276,7 @@ class ReviewGate:
                 self.check_sources(
                     [RecordChange(remap.get(c.key, c.key), c.before, c.after) for c in kept]
                 )
-                self.give_owners(kept, remap)
+                self.give_owners(remap)
             for change in diverted:
                 self.proposals.append(self.propose(change, remap))
         self.kept = kept
