@@ -31,6 +31,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
             return tokens
         return tokens.filter(user=request.user)
 
+    def has_delete_permission(self, request, obj=None):
+        """Revoking one's own token needs no delete permission (Contributors hold none)."""
+        if super().has_delete_permission(request, obj):
+            return True
+        own = obj is not None and obj.user_id == request.user.pk
+        return own and self.has_view_permission(request, obj)
+
     def has_change_permission(self, request, obj=None):
         return False  # a token is issued, then revoked; never edited
 

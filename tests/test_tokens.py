@@ -136,6 +136,10 @@ class TestAdmin:
         delete = reverse("admin:accounts_apitoken_delete", args=[theirs.pk])
         client.post(delete, {"post": "yes"})
         assert ApiToken.objects.filter(pk=theirs.pk).exists()
+        # Their own, they revoke.
+        revoke = reverse("admin:accounts_apitoken_delete", args=[mine.pk])
+        assert client.post(revoke, {"post": "yes"}).status_code == 302
+        assert not ApiToken.objects.filter(pk=mine.pk).exists()
 
     def test_drfs_plain_text_tokens_are_not_in_the_admin(self, client, admin_user):
         client.force_login(admin_user)

@@ -1,6 +1,6 @@
 """DRF's plain-text tokens become hashed ones: each keeps working for its client (the hash of
 the same token), and the plain text is deleted. Every role may issue (and revoke) its own
-tokens; Administrators no longer hold permissions on DRF's plain-text tokens."""
+tokens, Administrators revoke anyone's; Administrators no longer hold permissions on DRF's plain-text tokens."""
 
 import hashlib
 
@@ -30,13 +30,16 @@ def grant(apps, schema_editor):
     app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    tokens = Permission.objects.filter(
-        content_type__app_label="accounts", codename__endswith="_apitoken"
-    )
+    tokens = Permission.objects.filter(content_type__app_label="accounts")
     plain = Permission.objects.filter(content_type__app_label="authtoken")
     for name in ROLES:
         group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(*tokens)
+        # Everyone issues and revokes their own (see accounts/admin.py); deleting anyone's is
+        # the Administrators' (no other role holds a delete permission).
+        codenames = ["add_apitoken", "view_apitoken"]
+        if name == "Administrator":
+            codenames.append("delete_apitoken")
+        group.permissions.add(*tokens.filter(codename__in=codenames))
         group.permissions.remove(*plain)
 
 
