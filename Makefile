@@ -25,8 +25,10 @@ messages: $(STAMP)
 	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: apt-get install gettext"; exit 1; }
 	$(BIN)/python manage.py compilemessages --ignore=.venv --verbosity 0
 
+# createcachetable: the table API rate limits are counted in (migrate makes it too).
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 
 load: migrate
 	$(BIN)/python manage.py load_camo

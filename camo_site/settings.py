@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "partnership",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -238,8 +239,38 @@ CACHES = {
         "LOCATION": os.environ["REDIS_URL"],
     }
     if os.environ.get("REDIS_URL")
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # API rate limits are counted where every worker sees the same count: Redis when REDIS_URL
+    # is set, otherwise a table of the database (created by `migrate`). Never a worker's memory.
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+        "KEY_PREFIX": "camo-throttle",
+    }
+    if os.environ.get("REDIS_URL")
+    else {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "camo_throttle_cache",
+        # One row per client; culling live rows would forget counts, so cull only far beyond.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
 }
+
+
+def env_proxies(name: str) -> int:
+    value = os.environ.get(name, "").strip() or "0"
+    if not value.isdigit():
+        raise ImproperlyConfigured(
+            f"{name} must be a number of proxies (0 or more), not {value!r}."
+        )
+    return int(value)
+
+
+# How many proxies in front of the site append to X-Forwarded-For. 0 (the default): clients are
+# told apart by the address that connects (REMOTE_ADDR), and X-Forwarded-For is ignored, since
+# any client can write it. Never leave it unset in REST_FRAMEWORK: DRF would then trust the
+# whole header, and a client rotating it would dodge every rate limit.
+API_NUM_PROXIES = env_proxies("DJANGO_NUM_PROXIES")
 
 LOGGING = {
     "version": 1,
@@ -256,7 +287,8 @@ LOGGING = {
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # `Authorization: Token <token>`, checked against the tokens' hashes (accounts.ApiToken).
+        "partnership.api.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -276,9 +308,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "partnership.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "partnership.api.throttling.AnonRateThrottle",
+        "partnership.api.throttling.UserRateThrottle",
     ],
+    "NUM_PROXIES": API_NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("DJANGO_API_ANON_RATE", "120/minute"),
         "user": os.environ.get("DJANGO_API_USER_RATE", "1200/minute"),

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Fact, Status
+from .models import Fact, Publishable, Status
 
 # (from, to) → the permission it needs.
 TRANSITIONS = {
@@ -44,10 +44,23 @@ def can_publish(user, model) -> bool:
 
 
 def can_edit(user, record) -> bool:
-    """Records readers see (published or withdrawn) are edited only by those who may publish."""
+    """Records readers see (published or withdrawn) are edited only by those who may publish;
+    a draft only by its owner (see `may_change_draft`)."""
     if record.pk and getattr(record, "status", None) in READER_FACING:
         return can_publish(user, type(record))
-    return has(user, "change", type(record))
+    return has(user, "change", type(record)) and may_change_draft(user, type(record), record.pk)
+
+
+def may_change_draft(user, model, pk) -> bool:
+    """Whether `user` may change (and submit) the draft `model` #`pk`: those who may publish
+    change any; a Contributor only one they own (created, or given by an Editor) or one nobody
+    owns (loaded from the dataset, or made before owners were kept)."""
+    if pk is None or not issubclass(model, Publishable) or can_publish(user, model):
+        return True
+    from accounts.ownership import owner_id
+
+    owner = owner_id(model, pk)
+    return owner is None or owner == getattr(user, "pk", None)
 
 
 def allowed_statuses(user, record, *, current: str | None = None) -> list[str]:

@@ -22,14 +22,22 @@ def english_outside_requests():
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
+def fresh_cache(request):
     """Each test starts with an empty cache: the anonymous API rate limit would otherwise count
-    the requests of every test before it, and fail tests by their order."""
-    from django.core.cache import cache
+    the requests of every test before it, and fail tests by their order. The rate limits are
+    counted in the database (a table of its own) in tests that may use it."""
+    from django.core.cache import cache, caches
 
-    cache.clear()
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+    } & set(request.fixturenames)
+    cleared = [cache, caches["throttle"]] if uses_db else [cache]
+    for each in cleared:
+        each.clear()
     yield
-    cache.clear()
+    for each in cleared:
+        each.clear()
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ def entries(po_text: str) -> list[str]:
 def fresh_catalogues(tmp_path_factory):
     """The catalogues as makemessages writes them from the code as it is now."""
     copy = tmp_path_factory.mktemp("catalogues")
-    for name in ("manage.py", "camo_site", "partnership", "templates", "locale"):
+    for name in ("manage.py", "camo_site", "partnership", "accounts", "templates", "locale"):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(

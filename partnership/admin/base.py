@@ -26,15 +26,18 @@ from ..review import ReviewGate, open_proposal
 from ..revisions import record_history
 from ..sourcing import SourcingError
 from ..workflow import (
+    READER_FACING,
     TransitionError,
     can_edit,
     can_publish,
+    may_change_draft,
     transition,
 )
 from .display import with_publication_status
 from .filters import HasSourceFilter, ScheduledFilter, TranslationFilter, UncertainValueFilter
 from .forms import ConcurrencyForm, EfficientFormMixin, WorkflowForm
 from .inlines import CitationInline, ClaimInline
+from .owners import reassign
 from .review import ReviewedAdminMixin
 
 GROUPS = {
@@ -199,7 +202,7 @@ class PublishableAdmin(RecordAdmin):
     respect permissions, published records read-only for those who may not publish."""
 
     form = WorkflowForm
-    actions = ["submit_for_review", "publish", "withdraw", "confirm_translations"]
+    actions = ["submit_for_review", "publish", "withdraw", "reassign", "confirm_translations"]
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -221,6 +224,20 @@ class PublishableAdmin(RecordAdmin):
 
     def has_publish_permission(self, request):
         return can_publish(request.user, self.model)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.owns(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.owns(request, obj)
+
+    @staticmethod
+    def owns(request, obj) -> bool:
+        """Another contributor's draft is shown, not changed (records readers see are changed
+        through a proposal instead)."""
+        if obj is None or obj.pk is None or obj.status in READER_FACING:
+            return True
+        return may_change_draft(request.user, type(obj), obj.pk)
 
     def save_model(self, request, obj, form, change):
         if obj.status == Status.WITHDRAWN and form.previous_status != Status.WITHDRAWN:
@@ -256,6 +273,8 @@ class PublishableAdmin(RecordAdmin):
     @admin.action(description=_("Publish"), permissions=["publish"])
     def publish(self, request, queryset):
         self.apply(request, queryset, Status.PUBLISHED)
+
+    reassign = reassign
 
     @admin.action(description=_("Withdraw, with a reason…"), permissions=["publish"])
     def withdraw(self, request, queryset):

@@ -53,6 +53,7 @@ from . import (
     serializers,
 )
 from .errors import StillReferenced, Withdrawn
+from .ownership import OwnsTheDraft
 from .renderers import CSVRenderer, csv_columns
 
 
@@ -168,7 +169,7 @@ class RecordViewSet(HttpMixin, viewsets.ModelViewSet):
     publish it is kept as a proposal for an Editor (202 Accepted), and readers keep the live
     record meanwhile."""
 
-    permission_classes = [DjangoModelPermissionsOrAnonReadOnly]
+    permission_classes = [DjangoModelPermissionsOrAnonReadOnly, OwnsTheDraft]
 
     lookup_field = "slug"
     # What a slug may hold (Django's SlugField): any other address is a 404 before the database

@@ -14,7 +14,7 @@ change a record readers already see.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -127,7 +127,7 @@ class RecordResource(ModelResource):
         try:
             with gate:
                 result = super().import_data(dataset, **options)
-        except SourcingError as error:
+        except (SourcingError, PermissionDenied) as error:
             result = Result()
             result.append_base_error(Error(error))
             return result

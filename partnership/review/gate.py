@@ -12,7 +12,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..models import Proposal, Source, Status
+from accounts.ownership import set_owner
+
+from ..models import Proposal, Publishable, Source, Status
 from ..sourcing import SourcingError, dependants, published_without_visible_source
 from ..states import (
     Delta,
@@ -23,8 +25,9 @@ from ..states import (
     model_of,
     with_placeholders,
 )
+from ..workflow import may_change_draft
 from ..writing import apply
-from .rules import needs_review, shows_source, source_visible
+from .rules import needs_review, reader_facing, shows_source, source_visible
 
 _gates: contextvars.ContextVar[ReviewGate | None] = contextvars.ContextVar(
     "review_gate", default=None
@@ -105,6 +108,7 @@ class ReviewGate:
             return False
         try:
             changes = self.collect()
+            self.check_owners(changes)
             diverted = [change for change in changes if self.diverts(change)]
             if not diverted:
                 self.check_sources(changes)
@@ -113,6 +117,7 @@ class ReviewGate:
             raise
         if not diverted:
             self.kept = changes
+            self.give_owners()
             self.record_versions(changes)
             self._close(None, None, None)
             self.run_deferred()
@@ -175,6 +180,42 @@ class ReviewGate:
     def diverts(self, change: RecordChange) -> bool:
         return needs_review(self.user, change.model, change.before, change.after)
 
+    def check_owners(self, changes: list[RecordChange]) -> None:
+        """A draft (or a record in review) is changed, submitted or deleted only by its owner or
+        by someone who may publish it, whatever the route."""
+        if self.user is None:
+            return
+        for change in changes:
+            model = change.model
+            if change.before is None or not issubclass(model, Publishable):
+                continue
+            if reader_facing(model, change.before):
+                continue  # readers see it: the change is reviewed as a proposal
+            if not may_change_draft(self.user, model, change.key[1]):
+                raise PermissionDenied(
+                    _(
+                        "“%(record)s” is another contributor’s draft: only its owner, or an "
+                        "Editor, may change it."
+                    )
+                    % {"record": label_of(change)}
+                )
+
+    def give_owners(self, remap: dict[Key, Key] | None = None) -> None:
+        """A record created by a signed-in user is theirs. After a rollback (`remap`: the rows
+        written again, under their new keys), only those written again."""
+        if not getattr(self.user, "is_authenticated", False):
+            return
+        for key in self.created:
+            model = model_of(key)
+            if not issubclass(model, Publishable):
+                continue
+            if remap is not None:
+                key = remap.get(key)
+                if key is None:
+                    continue
+            if model._base_manager.filter(pk=key[1]).exists():
+                set_owner(model, int(key[1]), self.user)
+
     def check_sources(self, changes: list[RecordChange]) -> None:
         """No write may leave a published record showing no source readers see: neither by
         publishing it without one, nor by taking away its last one (a citation removed, a source
@@ -235,6 +276,7 @@ class ReviewGate:
                 self.check_sources(
                     [RecordChange(remap.get(c.key, c.key), c.before, c.after) for c in kept]
                 )
+                self.give_owners(remap)
             for change in diverted:
                 self.proposals.append(self.propose(change, remap))
         self.kept = kept
@@ -271,6 +313,11 @@ class ReviewGate:
         proposal.updated_by = self.user
         proposal.save()
         return proposal
+
+
+def label_of(change: RecordChange) -> str:
+    obj = change.model._base_manager.filter(pk=change.key[1]).first()
+    return str(obj) if obj is not None else f"{change.model._meta.verbose_name} #{change.key[1]}"
 
 
 def repoint(state: RecordState, remap: dict[Key, Key]) -> RecordState:
