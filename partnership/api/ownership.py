@@ -1,6 +1,7 @@
 """Writes to a draft through the API: by its owner or someone who may publish it (see
 workflow.may_change_draft); refused before the request body is even read otherwise."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from ..models import Publishable
@@ -8,7 +9,9 @@ from ..workflow import READER_FACING, may_change_draft
 
 
 class OwnsTheDraft(BasePermission):
-    message = "This draft is another contributor’s: only its owner, or an Editor, may change it."
+    message = _(
+        "This draft is another contributor’s: only its owner, or an Editor, may change it."
+    )
 
     def has_object_permission(self, request, view, obj):
         if request.method in SAFE_METHODS or not isinstance(obj, Publishable):
