@@ -29,6 +29,7 @@ VERSION_KEY = "camo:content:version"
 SCHEDULE_KEY = "camo:content:schedule:{version}"
 ANSWER_KEY = "camo:answer:{token}:{digest}"
 ANSWER_TIMEOUT = 600  # seconds; a change makes old answers unreachable sooner
+SCHEDULE_TIMEOUT = 7 * 86400  # a bound, should one outlive its version (a race)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,9 +40,11 @@ class Stamp:
 
 def bump(cache=None) -> None:
     """A new version of the content: every worker's validators and cached answers move on."""
-    (cache or default_cache).set(
-        VERSION_KEY, {"version": uuid.uuid4().hex, "changed": timezone.now()}, None
-    )
+    cache = cache or default_cache
+    old = cache.get(VERSION_KEY)
+    cache.set(VERSION_KEY, {"version": uuid.uuid4().hex, "changed": timezone.now()}, None)
+    if old:
+        cache.delete(SCHEDULE_KEY.format(version=old["version"]))
 
 
 def _version(cache) -> dict:
@@ -76,11 +79,12 @@ def stamp(cache=None) -> Stamp:
     cache = cache or default_cache
     version = _version(cache)
     key = SCHEDULE_KEY.format(version=version["version"])
-    # Kept under the version it was read for: a change meanwhile makes it unreachable.
+    # Kept under the version it was read for, as long as that version lasts (times already
+    # past stay in it: they count as changes). A change meanwhile makes it unreachable.
     schedule = cache.get(key)
     if schedule is None:
         schedule = scheduled_times()
-        cache.set(key, schedule, None if not schedule else ANSWER_TIMEOUT * 6)
+        cache.set(key, schedule, SCHEDULE_TIMEOUT)
     now = timezone.now()
     due = [moment for moment in schedule if moment <= now]
     return Stamp(
@@ -107,18 +111,18 @@ def _after_commit() -> None:
 
 
 def changed(sender, **kwargs) -> None:
-    """A row of this app was written: a new version now, and another once it is committed (a
-    reader between the two would have cached what was not yet committed)."""
+    """A row of this app was written: a new version now (for reads inside this transaction),
+    and another once the transaction commits (a reader in between would have cached what was
+    not committed yet). One commit callback per transaction, however many rows it writes."""
     if sender._meta.app_label != "partnership":
         return
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         bump()
         return
-    if any(callback is _after_commit for _, callback, _ in connection.run_on_commit):
-        return  # this transaction already bumped, and will again when it commits
-    bump()
-    transaction.on_commit(_after_commit)
+    default_cache.set(VERSION_KEY, {"version": uuid.uuid4().hex, "changed": timezone.now()}, None)
+    if not any(callback is _after_commit for _, callback, _ in connection.run_on_commit):
+        transaction.on_commit(_after_commit)
 
 
 def connect() -> None:
