@@ -25,20 +25,19 @@ def keep_former_slug(sender, instance, raw=False, **kwargs) -> None:
     if raw or sender is SlugHistory or not has_slug(sender):
         return
     content_type = ContentType.objects.get_for_model(sender, for_concrete_model=False)
+    if instance.pk is not None:
+        fields = ["slug", "status"] if issubclass(sender, Publishable) else ["slug"]
+        stored = sender._base_manager.filter(pk=instance.pk).values(*fields).first()
+        if stored is not None and stored["slug"] == instance.slug:
+            return  # the usual save: the slug unchanged, one query
+        if stored is not None and stored.get("status", Status.PUBLISHED) == Status.PUBLISHED:
+            SlugHistory.objects.update_or_create(  # readers may have the address
+                content_type=content_type,
+                old_slug=stored["slug"],
+                defaults={"object_id": instance.pk},
+            )
     # A slug taken (again, or by another record) is no longer a former one.
     SlugHistory.objects.filter(content_type=content_type, old_slug=instance.slug).delete()
-    if instance.pk is None:
-        return
-    fields = ["slug", "status"] if issubclass(sender, Publishable) else ["slug"]
-    stored = sender._base_manager.filter(pk=instance.pk).values(*fields).first()
-    if stored is None or stored["slug"] == instance.slug:
-        return
-    if stored.get("status", Status.PUBLISHED) == Status.PUBLISHED:  # readers may have it
-        SlugHistory.objects.update_or_create(
-            content_type=content_type,
-            old_slug=stored["slug"],
-            defaults={"object_id": instance.pk},
-        )
 
 
 def connect() -> None:
