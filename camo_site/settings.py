@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # A former slug of a published record: 301 to its current address (pages and API).
+    "partnership.slugs.FormerSlugRedirectMiddleware",
     # Last, as django-axes requires: locks out repeated failed logins.
     "axes.middleware.AxesMiddleware",
 ]
@@ -145,9 +147,14 @@ DATABASES = {
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers take the write lock when their transaction starts and wait for it (up to 20 s),
-    # rather than failing with "database is locked" when two requests write at once.
+    # rather than failing with "database is locked" when two requests write at once; in WAL
+    # mode readers read on while one writes, instead of waiting for it.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -255,6 +262,9 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 100_000},
     },
 }
+# The content's version (partnership/caching.py), which every worker must read the same: with
+# the rate limits, in Redis or the database's table, under its own prefix.
+CACHES["shared"] = CACHES["throttle"] | {"KEY_PREFIX": "camo-shared"}
 
 
 def env_proxies(name: str) -> int:

@@ -5,8 +5,9 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from partnership.api.schema_view import SchemaView
 from partnership.sitemaps import SITEMAPS
 from partnership.views.pages import robots_txt
 
@@ -36,7 +37,8 @@ urlpatterns = [
     path("admin/", include("partnership.admin.urls")),  # curation pages that are not a model's
     path("admin/", admin.site.urls),
     path("api/v1/", include("partnership.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Generated once per language, under a lock (see SchemaView).
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("robots.txt", robots_txt, name="robots"),
     # Not cached: a withdrawn record leaves it at once, on every worker (a few queries).

@@ -362,3 +362,28 @@ def citations_inline_data(record) -> dict:
             f"{CITATIONS_INLINE}-{index}-claim": citation.claim_id or "",
         }
     return data
+
+
+def slug_history(**kwargs):
+    from django.contrib.contenttypes.models import ContentType
+
+    from partnership.models import SlugHistory
+
+    record = kwargs.pop("record", None) or system()
+    return SlugHistory.objects.create(
+        **{
+            "content_type": ContentType.objects.get_for_model(type(record)),
+            "object_id": record.pk,
+            "old_slug": f"former-{n()}",
+        }
+        | kwargs
+    )
+
+
+def _register_slug_history():
+    from partnership.models import SlugHistory
+
+    FACTORIES[SlugHistory] = slug_history
+
+
+_register_slug_history()

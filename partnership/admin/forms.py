@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from reversion.models import Version
 
 from ..history import describe_changes, version_fields
+from ..locking import locked
 from ..models import Source, Status
 from ..models.i18n import (
     LANGUAGE_NAMES,
@@ -129,9 +130,10 @@ class ConcurrencyForm(KnownLabelForm):
         cleaned = super().clean()
         loaded = cleaned.get("loaded_at")
         if self.instance.pk and loaded:
+            # Locked until the save commits: a second form saved at the same moment waits,
+            # then finds the first one's change and is refused.
             stored = (
-                type(self.instance)
-                .objects.filter(pk=self.instance.pk)
+                locked(type(self.instance), self.instance.pk)
                 .values_list("updated_at", flat=True)
                 .first()
             )

@@ -9,9 +9,7 @@ from ..workflow import READER_FACING, may_change_draft
 
 
 class OwnsTheDraft(BasePermission):
-    message = _(
-        "This draft is another contributor’s: only its owner, or an Editor, may change it."
-    )
+    message = _("This draft is another contributor’s: only its owner, or an Editor, may change it.")
 
     def has_object_permission(self, request, view, obj):
         if request.method in SAFE_METHODS or not isinstance(obj, Publishable):

@@ -53,6 +53,7 @@ from . import (
     serializers,
 )
 from .errors import StillReferenced, Withdrawn
+from .freshness import FreshAnswers
 from .ownership import OwnsTheDraft
 from .renderers import CSVRenderer, csv_columns
 
@@ -88,8 +89,9 @@ def citations_for(user):
     )
 
 
-class HttpMixin:
-    """Errors always in JSON; Last-Modified, Cache-Control and Vary on successful reads."""
+class HttpMixin(FreshAnswers):
+    """Errors always in JSON; Last-Modified, Cache-Control and Vary on successful reads;
+    anonymous reads cached until the content changes (FreshAnswers)."""
 
     last_modified = None
     max_parameter_length = 100

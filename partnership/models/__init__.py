@@ -14,6 +14,7 @@ from .equipment import Delivery, Order, System, Variant, check_deliveries_fit
 from .plans import Milestone
 from .provenance import Certainty, Citation, Claim, Rank
 from .review import Proposal
+from .slugs import SlugHistory
 
 # The record types readers reach at /<type>/<slug>/, keyed by the name used in URLs and in the
 # dataset's typed links.
@@ -62,6 +63,7 @@ __all__ = [
     "Publishable",
     "Quote",
     "Rank",
+    "SlugHistory",
     "Source",
     "Status",
     "System",

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..dates import PartialDateAccessor, precision_field
+from ..locking import locked
 from .actors import Country, Organization
 from .agreements import Agreement, Currency, Programme
 from .base import (
@@ -232,6 +233,8 @@ class Order(Publishable, Fact):
             raise ValidationError({"variant": _("This variant belongs to another system.")})
         # A quantity that failed its own field's validation ("lots") is reported there.
         if self.pk and isinstance(self.quantity, int) and self.quantity:
+            # Locked: a delivery saved meanwhile by another writer waits for this one.
+            locked(Order, self.pk).values_list("pk").first()
             delivered = Delivery.objects.filter(order=self).aggregate(total=Sum("quantity"))
             if (delivered["total"] or 0) > self.quantity:
                 raise ValidationError(
@@ -298,7 +301,11 @@ def check_deliveries_fit(order: Order, quantities, *, replacing=()) -> None:
 
     `quantities` are about to be saved, in place of the stored deliveries whose keys are in
     `replacing` (None for a new delivery); the order's other deliveries count as stored.
+    The order's row is locked first: two writers adding deliveries at once are checked one
+    after the other, the second against what the first saved.
     """
+    if order.pk:
+        locked(Order, order.pk).values_list("pk").first()
     stored = order.deliveries.exclude(pk__in=[pk for pk in replacing if pk is not None])
     total = (stored.aggregate(total=Sum("quantity"))["total"] or 0) + sum(
         quantity or 0 for quantity in quantities
