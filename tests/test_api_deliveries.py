@@ -6,10 +6,12 @@ import datetime
 import io
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from partnership import caching
 from partnership.models import Delivery, Status
 from tests import factories
 
@@ -64,9 +66,8 @@ def test_every_visible_delivery_is_listed_once(api):
         {"order": {"status": Status.DRAFT}},
         {"order": {"status": Status.WITHDRAWN, "withdrawn_reason": "Wrong"}},
         {"order": {"publish_at": datetime.datetime(2999, 1, 1, tzinfo=datetime.UTC)}},
-        {"recipient": {"status": Status.REVIEW}},
     ],
-    ids=["draft-order", "withdrawn-order", "scheduled-order", "recipient-in-review"],
+    ids=["draft-order", "withdrawn-order", "scheduled-order"],
 )
 def test_a_delivery_readers_may_not_see_is_nowhere(api, hidden):
     order = factories.order(**hidden.get("order", {}))
@@ -125,7 +126,7 @@ def test_the_csv_twin_has_a_row_per_delivery_and_splits_the_date(api):
 
 def test_it_is_read_only(api, admin_user):
     delivery = Delivery.objects.published().first()
-    assert api.post(LIST, {}, format="json").status_code == 401
+    assert api.post(LIST, {}, format="json").status_code == 405
     api.force_authenticate(admin_user)
     assert api.post(LIST, {}, format="json").status_code == 405
     assert api.patch(f"{LIST}{delivery.pk}/", {"quantity": 1}, format="json").status_code == 405
@@ -133,15 +134,39 @@ def test_it_is_read_only(api, admin_user):
     assert Delivery.objects.filter(pk=delivery.pk).exists()
 
 
+@pytest.mark.parametrize("asked", ["?format=csv", "?format=xml"])
+def test_a_method_that_does_not_apply_is_a_405_whatever_the_format(api, admin_user, asked):
+    """Found by Schemathesis: a POST asking for CSV answered 406 (formats are negotiated first)."""
+    api.force_authenticate(admin_user)
+    assert api.post(f"{LIST}{asked}", {}, format="json").status_code == 405
+    assert api.put(f"/api/v1/orders/{asked}", {}, format="json").status_code == 405
+
+
+def test_a_delivery_to_a_hidden_recipient_shows_no_recipient(api):
+    """The delivery happened and is published; only the unit it went to is not (yet)."""
+    recipient = factories.organization(status=Status.REVIEW)
+    delivery = factories.delivery(recipient=recipient)
+    row = api.get(f"{LIST}{delivery.pk}/").json()
+    assert row["recipient"] is None
+    exported = api.get(LIST, {"format": "csv"}).content.decode()
+    assert f"/deliveries/{delivery.pk}/" in exported
+    assert recipient.slug not in exported
+
+
 def test_queries_do_not_grow_with_rows(api):
     path = f"{LIST}?page_size=100"
-    with CaptureQueriesContext(connection) as before:
-        assert api.get(path).status_code == 200
+
+    def measured():
+        caching.stamp()  # the content's version and schedule, read once per change
+        cache.clear()  # no answer kept from before
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(path).status_code == 200
+        return len(queries)
+
+    before = measured()
     for _ in range(5):
         factories.cite(factories.delivery(order=factories.order(variant=None)))
-    with CaptureQueriesContext(connection) as after:
-        assert api.get(path).status_code == 200
-    assert len(after) == len(before)
+    assert measured() == before
 
 
 def test_the_schema_documents_it(api):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
-from rest_framework.exceptions import NotAcceptable, ValidationError
+from rest_framework.exceptions import MethodNotAllowed, NotAcceptable, ValidationError
 from rest_framework.permissions import (
     AllowAny,
     DjangoModelPermissionsOrAnonReadOnly,
@@ -101,6 +101,11 @@ class HttpMixin(FreshAnswers):
         return {"format", "lang", *self.parameters}
 
     def initial(self, request, *args, **kwargs):
+        method = request.method.lower()
+        if method not in self.http_method_names or getattr(self, method, None) is None:
+            # Before the format is negotiated: a method that does not apply is a 405 whatever
+            # the ?format= or Accept header says.
+            raise MethodNotAllowed(request.method)
         # ?lang= chooses the language of texts and messages; without it, Accept-Language does
         # (LocaleMiddleware), and French, the reference language, is the default.
         language = request.query_params.get("lang")
