@@ -375,11 +375,11 @@ class TestNoDraftsForAnonymous:
     def test_no_draft_in_any_anonymous_response(self, api):
         griffon = System.objects.get(slug="griffon")
         factories.order(slug="draft-order", summary=DRAFT, system=griffon, status=Status.DRAFT)
+        # A published delivery to a draft unit: listed, the unit not named (reads as empty).
         factories.delivery(
             order=Order.objects.get(slug="be-griffon-camo-1"),
             quantity=1,
-            summary=DRAFT,
-            recipient=factories.organization(status=Status.DRAFT),
+            recipient=factories.organization(name=DRAFT, slug="draft-unit", status=Status.DRAFT),
         )
         factories.system(name=DRAFT, status=Status.REVIEW)
         factories.article(title=DRAFT, status=Status.DRAFT)
