@@ -81,6 +81,20 @@ def test_sorting_puts_less_precise_dates_first_within_their_period():
     ]
 
 
+def test_on_the_same_first_day_the_less_precise_date_comes_first():
+    """ "2019" names the whole year, so it comes before "January 2019", which comes before its
+    first day (a tie on the stored date, broken by precision)."""
+    texts = ["2019-01-01", "2019-01", "2019", "2010", "2010s"]
+    dates = [PartialDate.parse(t) for t in texts]
+    assert [d.isoformat() for d in sorted(dates)] == [
+        "2010s",
+        "2010",
+        "2019",
+        "2019-01",
+        "2019-01-01",
+    ]
+
+
 @pytest.mark.django_db
 def test_database_ordering_matches_partial_date_ordering():
     titles = {"2019-06-21": "day", "2019-06": "month", "2019": "year", "2010s": "decade"}
