@@ -17,6 +17,7 @@ changes with either, and keys the cached answers.
 import dataclasses
 import datetime
 import hashlib
+import threading
 import uuid
 
 from django.apps import apps
@@ -31,6 +32,11 @@ SCHEDULE_KEY = "camo:content:schedule:{version}"
 ANSWER_KEY = "camo:answer:{token}:{digest}"
 ANSWER_TIMEOUT = 600  # seconds; a change makes old answers unreachable sooner
 SCHEDULE_TIMEOUT = 7 * 86400  # a bound, should one outlive its version (a race)
+
+
+# Whether this thread read the version since its transaction last changed it: a transaction
+# writing many rows changes the version once, unless something read it in between.
+_reads = threading.local()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,6 +89,7 @@ def scheduled_times() -> list[datetime.datetime]:
 
 def stamp(cache=None) -> Stamp:
     """The content's version now, for validators and cache keys."""
+    _reads.since_last_change = True
     cache = cache or shared_cache()
     version = _version(cache)
     key = SCHEDULE_KEY.format(version=version["version"])
@@ -120,15 +127,20 @@ def _after_commit() -> None:
 def changed(sender, **kwargs) -> None:
     """A row of this app was written: a new version now (for reads inside this transaction),
     and another once the transaction commits (a reader in between would have cached what was
-    not committed yet). One commit callback per transaction, however many rows it writes."""
+    not committed yet). Once per transaction however many rows it writes, unless the version
+    was read in between: a cache write costs queries on the database cache."""
     if sender._meta.app_label != "partnership":
         return
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         bump()
         return
+    registered = any(callback is _after_commit for _, callback, _ in connection.run_on_commit)
+    if registered and not getattr(_reads, "since_last_change", True):
+        return  # nothing read the version since this transaction last changed it
     shared_cache().set(VERSION_KEY, {"version": uuid.uuid4().hex, "changed": timezone.now()}, None)
-    if not any(callback is _after_commit for _, callback, _ in connection.run_on_commit):
+    _reads.since_last_change = False
+    if not registered:
         transaction.on_commit(_after_commit)
 
 
