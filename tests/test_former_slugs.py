@@ -6,7 +6,7 @@ from django.apps import apps
 from django.urls import resolve, reverse
 
 from partnership.api.urls import router
-from partnership.models import SlugHistory, Status
+from partnership.models import SlugHistory, Status, Tag
 from partnership.models.base import Publishable
 from partnership.slugs import has_slug
 from tests import factories
@@ -35,6 +35,8 @@ def renamed(model):
     record = factories.make(model)
     if issubclass(model, Publishable):
         assert record.status == Status.PUBLISHED
+    if isinstance(record, Tag):
+        factories.article().tags.add(record)  # readers see a tag in use only
     old = record.slug
     record.slug = f"{old}-renamed"
     record.save()
