@@ -16,13 +16,10 @@ Exits 1 on any 5xx or connection error (a 4xx is reported but does not fail the 
 import argparse
 import asyncio
 import json
-import os
 import random
 import re
-import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +30,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.browser_support import free_port, prepare, server_environment  # noqa: E402
+
 PYTHON = ROOT / ".venv" / "bin" / "python"
 SEED = 60
 # Share of requests per kind of URL.
@@ -52,37 +53,12 @@ API = ["partnerships", "agreements", "systems", "orders", "activities", "organiz
 
 
 def environment(database: Path) -> dict[str, str]:
-    inherited = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("DJANGO_") and key not in {"DATABASE_URL", "REDIS_URL"}
-    }
-    return inherited | {
-        "DATABASE_URL": f"sqlite:///{database}",
-        "DJANGO_SETTINGS_MODULE": "camo_site.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
+    """The browser tests' production-mode server environment, with rate limits out of the way
+    (every request of a load test comes from one address)."""
+    return server_environment(database) | {
         "DJANGO_API_ANON_RATE": "100000000/minute",
         "DJANGO_API_USER_RATE": "100000000/minute",
-        "PYTHONUNBUFFERED": "1",
     }
-
-
-def prepare(env):
-    for command in (
-        ["migrate", "--noinput", "-v", "0"],
-        ["load_camo", "-v", "0"],
-        ["collectstatic", "--noinput", "-v", "0"],
-    ):
-        subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until_serving(process, base, log, timeout=60.0):
