@@ -24,7 +24,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import Resolver404, resolve
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.crawl]
 
 
 @pytest.fixture(autouse=True)

@@ -27,7 +27,7 @@ from partnership.models.i18n import TRANSLATION_LANGUAGES
 
 from .test_public import crawl
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.crawl]
 
 LANGUAGES = ("fr", "nl", "en")
 QUOTING = {"q", "blockquote", "cite"}

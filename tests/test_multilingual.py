@@ -233,6 +233,7 @@ class TextNodes(HTMLParser):
             self.texts.append(text)
 
 
+@pytest.mark.crawl
 class TestCrawl:
     def test_every_language_crawls_without_error_or_foreign_interface_text(self, client):
         """The whole public site, reached from /fr/ and through the switcher: every page answers

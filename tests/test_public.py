@@ -331,6 +331,7 @@ class TestNoDrafts:
                 assert client.get(record.get_absolute_url()).status_code == 404, record
 
 
+@pytest.mark.crawl
 class TestCrawl:
     def test_every_published_record_is_reachable_from_the_home_page(self, client):
         pages = crawl(client)
