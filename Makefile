@@ -31,7 +31,7 @@ migrate: install
 	$(BIN)/python manage.py createcachetable
 
 load: migrate
-	$(BIN)/python manage.py load_camo
+	$(BIN)/python manage.py load_dataset
 	$(BIN)/python manage.py createinitialrevisions --comment "Initial version" -v 0
 
 # The database written back as a dataset (partnership/data/SCHEMA.md, "Dumping").

@@ -129,6 +129,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "partnership.context_processors.site",
             ],
         },
     },
@@ -333,12 +334,14 @@ REST_FRAMEWORK = {
 }
 
 SPECTACULAR_SETTINGS = {
-    "TITLE": "CaMo knowledge base API",
+    # The title, and the description's first sentence, come from the site's settings
+    # (partnership.api.schema.name_after_the_site).
+    "TITLE": "Knowledge base API",
     "DESCRIPTION": (
-        "Sourced, open data on the Franco-Belgian CaMo partnership: agreements, orders and "
-        "deliveries, exercises, organizations, people, quotes, news and their sources. Every "
-        "fact-bearing record carries its citations. Lists accept filters, `search`, `ordering` "
-        "and `page`/`page_size` (at most 100); add `?format=csv` for CSV."
+        "Sourced, open data: partnerships, agreements, orders and deliveries, exercises, "
+        "organizations, people, quotes, news and their sources. Every fact-bearing record "
+        "carries its citations. Lists accept filters, `search`, `ordering` and "
+        "`page`/`page_size` (at most 100); add `?format=csv` for CSV."
     ),
     "VERSION": "1.0.0",
     # The data's licence, as the Data Package declares it; the API is served where the schema is.
@@ -353,6 +356,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "partnership.api.schema.add_error_responses",
         "partnership.api.schema.add_language_parameter",
+        "partnership.api.schema.name_after_the_site",
     ],
 }
 

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
@@ -11,9 +12,10 @@ from partnership.api.schema_view import SchemaView
 from partnership.sitemaps import SITEMAPS
 from partnership.views.pages import robots_txt
 
-admin.site.site_header = "CaMo — curation"
-admin.site.site_title = "CaMo knowledge base"
-admin.site.index_title = "Curation"
+# The admin names no partnership: the site's own name is data (its settings, in the admin).
+admin.site.site_header = _("Knowledge base — curation")
+admin.site.site_title = _("Knowledge base")
+admin.site.index_title = _("Curation")
 
 # Swagger UI (served from drf-spectacular-sidecar, no CDN) sets one inline style; allow exactly
 # that style, by its hash, on the docs page only. Scripts stay 'self' only.

@@ -45,6 +45,7 @@ from .models import (
     Programme,
     ProgrammeParticipant,
     Quote,
+    SiteSettings,
     Source,
     Status,
     System,
@@ -58,9 +59,11 @@ from .models.i18n import (
     Localizable,
     column,
 )
+from .models.site import SITE_SETTINGS_ID
 from .sourcing import published_without_visible_source
 
-DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "camo"
+# Every partnership's folder (data/camo/, data/benesam/...) and the site's settings (site.yaml).
+DEFAULT_PATH = Path(__file__).resolve().parent / "data"
 
 
 class DatasetError(Exception):
@@ -71,6 +74,8 @@ class Loader:
     def __init__(self, data: dict):
         if not isinstance(data, dict):
             raise DatasetError("The dataset must be a mapping of record types to lists.")
+        if isinstance(data.get("site"), dict):
+            data = data | {"site": [data["site"]]}  # the one mapping of the site's settings
         self._claims: dict[int, list[claim_specs.ClaimSpec]] = {}
         self.data = {name: self.unwrap(records, name) for name, records in data.items()}
         self.stats: dict[str, Counter] = {}
@@ -102,12 +107,13 @@ class Loader:
 
     @classmethod
     def from_file(cls, path: Path | str = DEFAULT_PATH) -> Loader:
-        """Read one YAML file, or every `*.yaml` file of a folder in name order.
+        """Read one YAML file, or every `*.yaml` file of a folder and its subfolders (one per
+        partnership) in path order.
 
         In a folder, a section may continue across files: its lists are joined in file order.
         """
         path = Path(path)
-        files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+        files = sorted(path.rglob("*.yaml")) if path.is_dir() else [path]
         if not files:
             raise DatasetError(f"No *.yaml file in {path}.")
         data: dict[str, list] = {}
@@ -122,6 +128,8 @@ class Loader:
             if not isinstance(part, dict):
                 raise DatasetError(f"{file}: expected a mapping of record types to lists.")
             for section, records in part.items():
+                if section == "site" and isinstance(records, dict):
+                    records = [records]  # the one mapping of the site's settings
                 if not isinstance(records, list):
                     raise DatasetError(f"{file}: {section} must be a list.")
                 data.setdefault(section, []).extend(records)
@@ -144,6 +152,7 @@ class Loader:
             ("events", self.load_event),
             ("articles", self.load_article),
             ("quotes", self.load_quote),
+            ("site", self.load_site),
         ]
         unknown = set(self.data) - {name for name, _ in sections}
         if unknown:
@@ -526,6 +535,15 @@ class Loader:
         self.fact(Quote, spec, path, {"slug": spec["slug"]}, values, publishable=True)
 
     # Helpers ----------------------------------------------------------------------------------
+
+    def load_site(self, spec, path):
+        """The site's name and description, and the partnership its home page features."""
+        self.keys(spec, path, {"title"}, {"description", "featured_partnership"})
+        values = self.pick(spec, "title", "description")
+        values["featured_partnership"] = self.ref(
+            Partnership, spec.get("featured_partnership"), path
+        )
+        self.upsert(SiteSettings, path, {"pk": SITE_SETTINGS_ID}, values)
 
     def keys(self, spec, path, required, optional=frozenset()):
         if not isinstance(spec, dict):

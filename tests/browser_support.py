@@ -90,7 +90,7 @@ def prepare(env: dict[str, str]):
     """Migrate, load the CaMo dataset and collect the static files, as a deployment does."""
     for command in (
         ["migrate", "--noinput", "-v", "0"],
-        ["load_camo"],
+        ["load_dataset"],
         ["collectstatic", "--noinput", "-v", "0"],
     ):
         result = subprocess.run(

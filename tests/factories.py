@@ -29,6 +29,7 @@ from partnership.models import (
     ProgrammeParticipant,
     Proposal,
     Quote,
+    SiteSettings,
     Source,
     Status,
     System,
@@ -316,8 +317,18 @@ def claim_row(**kwargs):
     )
 
 
+def site_settings(**kwargs):
+    """The site's one settings row, changed."""
+    settings = SiteSettings.current()
+    for name, value in kwargs.items():
+        setattr(settings, name, value)
+    settings.save()
+    return settings
+
+
 FACTORIES[Milestone] = milestone
 FACTORIES[Claim] = claim_row
+FACTORIES[SiteSettings] = site_settings
 
 
 def make(model, **kwargs):

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from partnership.admin.inlines import CitationInline
-from partnership.models import Delivery, Order, Organization, Proposal
+from partnership.models import Delivery, Order, Organization, Proposal, SiteSettings
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,13 @@ def test_changelist_on_the_dataset_within_budget(model, admin_client):
     assert count_queries(admin_client, url(model, "changelist")) <= BUDGET
 
 
-@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.model_name)
+# The site's settings are one row: it cannot grow, be added or be deleted.
+SINGLETONS = [SiteSettings]
+
+
+@pytest.mark.parametrize(
+    "model", [m for m in MODELS if m not in SINGLETONS], ids=lambda m: m._meta.model_name
+)
 def test_changelist_queries_do_not_grow_with_rows(model, admin_client):
     rows = [factories.make(model) for _ in range(2)]
     few = count_queries(
@@ -57,11 +63,12 @@ def test_changelist_queries_do_not_grow_with_rows(model, admin_client):
 
 
 # Proposed changes are made by editing records, never added by hand.
-ADDABLE = [model for model in MODELS if model is not Proposal]
+ADDABLE = [model for model in MODELS if model not in (Proposal, *SINGLETONS)]
 
 
-def test_proposals_cannot_be_added_by_hand(admin_client):
-    assert admin_client.get(url(Proposal, "add")).status_code == 403
+@pytest.mark.parametrize("model", [Proposal, *SINGLETONS], ids=lambda m: m._meta.model_name)
+def test_proposals_and_the_site_settings_cannot_be_added_by_hand(model, admin_client):
+    assert admin_client.get(url(model, "add")).status_code == 403
 
 
 @pytest.mark.parametrize("model", ADDABLE, ids=lambda m: m._meta.model_name)

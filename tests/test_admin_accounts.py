@@ -256,7 +256,9 @@ class TestLockedPage:
         # Like every 429, it says when to try again: the cool-off time, in seconds.
         cool_off = settings.AXES_COOLOFF_TIME * 3600
         assert cool_off - 60 < int(response["Retry-After"]) <= cool_off
-        assert "CaMo — curation" in page  # the admin's header, not "Django administration"
+        assert (
+            "Knowledge base — curation" in page
+        )  # the admin's header, not "Django administration"
         assert "Django administration" not in page
         assert "admin/css/base.css" in page
         assert "<h1>Too many failed sign-in attempts</h1>" in page

@@ -20,7 +20,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-ADMIN_HEADER = "CaMo — curation"
+ADMIN_HEADER = "Knowledge base — curation"
 
 
 def as_role(client, django_user_model, role):

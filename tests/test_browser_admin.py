@@ -29,7 +29,7 @@ pytestmark = pytest.mark.browser
 
 TIMEOUT_MS = 15_000
 PASSWORD = "browser-test-password-7"
-ADMIN_HEADER = "CaMo — curation"
+ADMIN_HEADER = "Knowledge base — curation"
 DELETED_ORDER = "Order deleted for the browser tests"
 
 STAFF = """

@@ -55,7 +55,7 @@ class TestLoader:
         assert sum(counts["unchanged"] for counts in stats.values()) > 500
 
     def test_the_command_reports_what_it_did(self, capsys):
-        call_command("load_camo")
+        call_command("load_dataset")
         assert "0 created, 0 updated" in capsys.readouterr().out
 
     def test_an_edited_field_is_restored_and_reported(self):

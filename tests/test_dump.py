@@ -153,7 +153,7 @@ class TestRealDataset:
     def test_loading_the_dump_over_the_database_changes_nothing(self, real_dump, tmp_path, capsys):
         path = tmp_path / "camo.yaml"
         path.write_text(real_dump, encoding="utf-8")
-        call_command("load_camo", file=str(path))
+        call_command("load_dataset", file=str(path))
         assert "0 created, 0 updated, " in capsys.readouterr().out
 
     def test_the_dump_loaded_into_an_empty_database_gives_it_back(self, real_dump):

@@ -42,6 +42,7 @@ from ..resources import (
     ParticipationResource,
 )
 from ..sourcing import fact_querysets
+from . import site as _site  # noqa: F401  (registers the site settings' admin)
 from . import slugs as _slugs  # noqa: F401  (registers the former slugs' admin)
 from .base import FactAdmin, PublishableAdmin, PublishableFactAdmin, RecordAdmin
 from .imports import ImportExportAdminMixin

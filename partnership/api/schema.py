@@ -172,3 +172,22 @@ def add_language_parameter(result, generator, request, public):
                 if not any(parameter.get("name") == "lang" for parameter in parameters):
                     parameters.append(LANGUAGE_PARAMETER)
     return result
+
+
+def name_after_the_site(result, generator, request, public):
+    """The API is named and described after the site's settings (in English, the schema's
+    language), as its pages are: nothing in the code names a partnership."""
+    from django.db import DatabaseError
+
+    from ..models import SiteSettings
+
+    try:
+        site = SiteSettings.current()
+    except DatabaseError:  # a schema generated before the database exists
+        site = SiteSettings.defaults()
+    info = result["info"]
+    info["title"] = f"{site.title_en or site.title} API"
+    description = site.description_en or site.description
+    if description:
+        info["description"] = f"{description} {info['description']}"
+    return result

@@ -14,6 +14,7 @@ from .equipment import Delivery, Order, System, Variant, check_deliveries_fit
 from .plans import Milestone
 from .provenance import Certainty, Citation, Claim, Rank
 from .review import Proposal
+from .site import SiteSettings
 from .slugs import SlugHistory
 
 # The record types readers reach at /<type>/<slug>/, keyed by the name used in URLs and in the
@@ -63,6 +64,7 @@ __all__ = [
     "Publishable",
     "Quote",
     "Rank",
+    "SiteSettings",
     "SlugHistory",
     "Source",
     "Status",
