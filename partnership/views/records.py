@@ -603,11 +603,13 @@ class EventDetail(PublishedDetailView):
     template_name = "partnership/event_detail.html"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("place__country", "partnership")
+        return super().get_queryset().select_related("place__country")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            countries=Country.objects.published().filter(events=self.object), **kwargs
+            countries=Country.objects.published().filter(events=self.object),
+            partnerships=Partnership.objects.published().filter(events=self.object),
+            **kwargs,
         )
 
     def structured_data(self):
