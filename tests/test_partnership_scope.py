@@ -501,3 +501,30 @@ def test_the_migration_attaches_existing_records_to_their_partnership():
     )
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+# Imports ---------------------------------------------------------------------------------------
+
+
+def test_imports_and_exports_carry_partnerships(world, admin_client):
+    from tests.test_imports import confirm, csv_upload, export, post_import, read_csv
+
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    template = world.records[ALPHA]["order"]
+    header = ["slug", "buyer", "system", "quantity", "partnerships"]
+    row = ["imported-order", template.buyer.code, template.system.slug, 3]
+    refused = post_import(admin_client, Order, csv_upload(header, [[*row, "alpha, nowhere"]]))
+    errors = [
+        str(e.error)
+        for _number, row_errors in refused.context["result"].row_errors()
+        for e in row_errors
+    ]
+    assert errors == ["No partnership has the slug “nowhere”."]
+    assert "confirm_form" not in refused.context
+    preview = post_import(admin_client, Order, csv_upload(header, [[*row, "alpha, bravo"]]))
+    assert confirm(admin_client, Order, preview).status_code == 302
+    imported = Order.objects.get(slug="imported-order")
+    assert sorted(imported.partnerships.values_list("slug", flat=True)) == ["alpha", "bravo"]
+    exported = read_csv(export(admin_client, Order, query=f"?slug={imported.slug}"))
+    by_slug = {line["slug"]: line for line in exported}
+    assert sorted(by_slug["imported-order"]["partnerships"].split(",")) == ["alpha", "bravo"]
