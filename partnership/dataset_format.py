@@ -63,7 +63,7 @@ FIELDS = {
     "appointments": ["organization", "title", "start", "end"],
     "partnerships": ["slug", "name", "acronym", "summary", "objectives"],
     "memberships": ["country", "role", "through", "since", "until"],
-    "programmes": ["slug", "name", "launched_on", "lead_organization", "summary"],
+    "programmes": ["slug", "name", "partnerships", "launched_on", "lead_organization", "summary"],
     "participants": ["country", "role", "joined_on"],
     "agreements": [
         "slug",
@@ -96,6 +96,7 @@ FIELDS = {
     "variants": ["slug", "name", "designation", "summary"],
     "orders": [
         "slug",
+        "partnerships",
         "buyer",
         "system",
         "variant",
@@ -116,6 +117,7 @@ FIELDS = {
     "activities": [
         "slug",
         "name",
+        "partnerships",
         "kind",
         "parent",
         "edition",
@@ -136,7 +138,7 @@ FIELDS = {
         "date",
         "end",
         "place",
-        "partnership",
+        "partnerships",
         "countries",
         "summary",
     ],
@@ -147,10 +149,20 @@ FIELDS = {
         "body",
         "language",
         "published_on",
+        "partnerships",
         "tags",
         "related",
     ],
-    "quotes": ["slug", "text", "language", "person", "said_on", "occasion", "article"],
+    "quotes": [
+        "slug",
+        "text",
+        "language",
+        "person",
+        "said_on",
+        "occasion",
+        "article",
+        "partnerships",
+    ],
 }
 # Dataset keys that name another field than their own.
 ALIASES = {

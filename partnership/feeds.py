@@ -1,6 +1,7 @@
-"""RSS and Atom feeds of the news, all of it or one tag."""
+"""RSS and Atom feeds of the news: all of it, one tag's, one partnership's, or both."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
@@ -9,31 +10,58 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
-from .models import Article, Tag
+from .models import Article, Partnership, Tag
+from .views.common import partnership_in_scope
+
+
+@dataclass
+class NewsScope:
+    tag: Tag | None = None
+    partnership: Partnership | None = None
 
 
 class NewsRssFeed(Feed):
-    """The latest published articles; with a tag slug in the URL, those of that tag only."""
+    """The latest published articles; with a tag slug in the URL, those of that tag only; under
+    /partnerships/<slug>/, those of that partnership only."""
 
-    def get_object(self, request, slug=None):
-        return get_object_or_404(Tag.objects.in_use(), slug=slug) if slug else None
+    def get_object(self, request, slug=None, partnership=None):
+        return NewsScope(
+            tag=get_object_or_404(Tag.objects.in_use(), slug=slug) if slug else None,
+            partnership=partnership_in_scope(request, partnership),
+        )
 
-    def title(self, tag):
-        if tag:
-            return _("CaMo knowledge base: news tagged %(tag)s") % {"tag": tag.t.name}
+    def title(self, scope):
+        if scope.partnership and scope.tag:
+            return _("%(partnership)s: news tagged %(tag)s") % {
+                "partnership": scope.partnership,
+                "tag": scope.tag.t.name,
+            }
+        if scope.partnership:
+            return _("%(partnership)s: news") % {"partnership": scope.partnership}
+        if scope.tag:
+            return _("CaMo knowledge base: news tagged %(tag)s") % {"tag": scope.tag.t.name}
         return _("CaMo knowledge base: news")
 
-    def link(self, tag):
-        url = reverse("partnership:news")
-        return f"{url}?tag={tag.slug}" if tag else url
+    def link(self, scope):
+        if scope.partnership:
+            url = reverse("partnership:scoped:news", kwargs={"partnership": scope.partnership.slug})
+        else:
+            url = reverse("partnership:news")
+        return f"{url}?tag={scope.tag.slug}" if scope.tag else url
 
-    def description(self, tag):
-        return _("Sourced news about the Franco-Belgian CaMo partnership.")
+    def description(self, scope):
+        if scope.partnership:
+            return _("Sourced news about %(partnership)s.") % {"partnership": scope.partnership}
+        return _("Sourced news about every partnership of this knowledge base.")
 
-    def items(self, tag):
+    def items(self, scope):
         articles = Article.objects.published().prefetch_related("tags")
-        if tag:
-            articles = articles.filter(tags=tag)
+        if scope.tag:
+            articles = articles.filter(tags=scope.tag)
+        if scope.partnership:
+            articles = articles.in_partnership(
+                scope.partnership, readers=scope.partnership.is_published
+            )
         return articles[:30]
 
     def item_title(self, article):
@@ -56,5 +84,5 @@ class NewsRssFeed(Feed):
 class NewsAtomFeed(NewsRssFeed):
     feed_type = Atom1Feed
 
-    def subtitle(self, tag):
-        return self.description(tag)
+    def subtitle(self, scope):
+        return self.description(scope)

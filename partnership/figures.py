@@ -103,14 +103,25 @@ def counts_as_ordered(order: Order) -> bool:
     return order.order_status not in (Order.Status.CANCELLED, Order.Status.APPROVED)
 
 
-def context_pairs() -> set[tuple[int, int]]:
-    """(programme, country) of each programme's lead country: the national orders of that country
-    for that programme's systems are context, not partnership orders. One query."""
-    return set(
-        ProgrammeParticipant.objects.published()
-        .filter(role=ProgrammeParticipant.Role.LEAD)
-        .values_list("programme_id", "country_id")
+def context_pairs(partnership=None) -> set[tuple[int, int]]:
+    """(programme, country) of each programme's lead country (of `partnership`'s programmes
+    when given): the national orders of that country for that programme's systems are context,
+    not partnership orders. One query."""
+    participants = ProgrammeParticipant.objects.published().filter(
+        role=ProgrammeParticipant.Role.LEAD
     )
+    if partnership is not None:
+        participants = participants.in_partnership(partnership)
+    return set(participants.values_list("programme_id", "country_id"))
+
+
+def orders_of(partnership=None):
+    """The published orders the figures add up, annotated by `with_progress`, with `buyer` and
+    `system` selected: those of `partnership` when given, else of every partnership."""
+    orders = Order.objects.published()
+    if partnership is not None:
+        orders = orders.in_partnership(partnership)
+    return with_progress(orders).select_related("buyer", "system")
 
 
 def is_context(order: Order, pairs: set[tuple[int, int]]) -> bool:

@@ -285,7 +285,13 @@ class Loader:
             Organization, spec.get("lead_organization"), f"{path}.lead_organization"
         )
         programme = self.fact(
-            Programme, spec, path, {"slug": spec["slug"]}, values, publishable=True
+            Programme,
+            spec,
+            path,
+            {"slug": spec["slug"]},
+            values,
+            publishable=True,
+            m2m=self.partnerships(spec, path),
         )
         for index, item in enumerate(spec.get("participants") or []):
             where = f"{path}.participants[{index}]"
@@ -385,6 +391,7 @@ class Loader:
             values,
             publishable=True,
             aliases={"status": "order_status"},
+            m2m=self.partnerships(spec, path),
         )
         for index, item in enumerate(spec.get("deliveries") or []):
             where = f"{path}.deliveries[{index}]"
@@ -440,7 +447,15 @@ class Loader:
         values["place"] = self.ref(Place, spec.get("place"), f"{path}.place")
         values["country"] = self.country(spec.get("country"), path)
         values |= self.partial_dates(spec, path, "start", "end")
-        activity = self.fact(Activity, spec, path, {"slug": spec["slug"]}, values, publishable=True)
+        activity = self.fact(
+            Activity,
+            spec,
+            path,
+            {"slug": spec["slug"]},
+            values,
+            publishable=True,
+            m2m=self.partnerships(spec, path),
+        )
         for index, item in enumerate(spec.get("participations") or []):
             where = f"{path}.participations[{index}]"
             self.keys(
@@ -466,20 +481,17 @@ class Loader:
             spec,
             path,
             {"slug", "title", "kind", "date"},
-            keys_of("events"),
+            keys_of("events") | {"partnership"},
         )
         values = self.pick(spec, "title", "kind", "summary") | self.partial_dates(
             spec, path, "date", "end"
         )
         values["place"] = self.ref(Place, spec.get("place"), f"{path}.place")
-        values["partnership"] = self.ref(
-            Partnership, spec.get("partnership"), f"{path}.partnership"
-        )
         m2m = {
             "countries": [
                 self.country(code, f"{path}.countries") for code in spec.get("countries", [])
             ]
-        }
+        } | self.partnerships(spec, path)
         self.fact(Event, spec, path, {"slug": spec["slug"]}, values, publishable=True, m2m=m2m)
 
     def load_article(self, spec, path):
@@ -492,6 +504,7 @@ class Loader:
         values = self.pick(spec, "title", "standfirst", "body", "language")
         values |= self.partial_dates(spec, path, "published_on")
         m2m = {"tags": [self.ref(Tag, slug, f"{path}.tags") for slug in spec.get("tags", [])]}
+        m2m |= self.partnerships(spec, path)
         self.fact(Article, spec, path, {"slug": spec["slug"]}, values, publishable=True, m2m=m2m)
 
     def link_article(self, spec, path):
@@ -532,7 +545,15 @@ class Loader:
         )
         values["person"] = self.ref(Person, spec["person"], f"{path}.person")
         values["article"] = self.ref(Article, spec.get("article"), f"{path}.article")
-        self.fact(Quote, spec, path, {"slug": spec["slug"]}, values, publishable=True)
+        self.fact(
+            Quote,
+            spec,
+            path,
+            {"slug": spec["slug"]},
+            values,
+            publishable=True,
+            m2m=self.partnerships(spec, path),
+        )
 
     # Helpers ----------------------------------------------------------------------------------
 
@@ -544,6 +565,20 @@ class Loader:
             Partnership, spec.get("featured_partnership"), path
         )
         self.upsert(SiteSettings, path, {"pk": SITE_SETTINGS_ID}, values)
+
+    def partnerships(self, spec, path) -> dict:
+        """The `partnerships: [slug, ...]` a record belongs to (an event of an earlier format
+        may name one `partnership:`)."""
+        slugs = spec.get("partnerships") or []
+        if not isinstance(slugs, list):
+            raise DatasetError(f"{path}.partnerships: give a list of partnership slugs.")
+        if spec.get("partnership"):
+            slugs = [*slugs, spec["partnership"]]
+        return {
+            "partnerships": [
+                self.ref(Partnership, slug, f"{path}.partnerships") for slug in dict.fromkeys(slugs)
+            ]
+        }
 
     def keys(self, spec, path, required, optional=frozenset()):
         if not isinstance(spec, dict):

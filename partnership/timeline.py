@@ -82,10 +82,12 @@ def _count(quantity, name):
     return _("%(quantity)s × %(system)s") % {"quantity": number_format(quantity), "system": name}
 
 
-def _agreements(country):
+def _agreements(country, partnership=None):
     queryset = Agreement.objects.published().prefetch_related("parties")
     if country:
         queryset = queryset.filter(parties=country)
+    if partnership:
+        queryset = queryset.in_partnership(partnership)
     for agreement in queryset:
         codes = {party.code for party in agreement.parties.all()}
         url = agreement.get_absolute_url()
@@ -111,10 +113,12 @@ def _agreements(country):
             )
 
 
-def _orders(country):
+def _orders(country, partnership=None):
     queryset = Order.objects.published().exclude(ordered_on=None).select_related("buyer", "system")
     if country:
         queryset = queryset.filter(buyer=country)
+    if partnership:
+        queryset = queryset.in_partnership(partnership)
     for order in queryset:
         if order.order_status == Order.Status.APPROVED:
             template = _("%(buyer)s approves the purchase of %(count)s")
@@ -135,10 +139,12 @@ def _orders(country):
         )
 
 
-def _deliveries(country):
+def _deliveries(country, partnership=None):
     queryset = Delivery.objects.published().select_related("order__buyer", "order__system")
     if country:
         queryset = queryset.filter(order__buyer=country)
+    if partnership:
+        queryset = queryset.in_partnership(partnership)
     for delivery in queryset:
         order = delivery.order
         if delivery.quantity:
@@ -157,13 +163,15 @@ def _deliveries(country):
         )
 
 
-def _activities(country):
+def _activities(country, partnership=None):
     queryset = Activity.objects.published().exclude(start=None).select_related("country")
     queryset = queryset.prefetch_related(
         "participations__country", "participations__organization__country"
     )
     if country:
         queryset = queryset.in_country(country)
+    if partnership:
+        queryset = queryset.in_partnership(partnership)
     for activity in queryset:
         codes = {activity.country.code} if activity.country else set()
         for participation in activity.participations.all():
@@ -186,10 +194,12 @@ def _activities(country):
         )
 
 
-def _events(country):
+def _events(country, partnership=None):
     queryset = Event.objects.published().prefetch_related("countries")
     if country:
         queryset = queryset.filter(countries=country)
+    if partnership:
+        queryset = queryset.in_partnership(partnership)
     for event in queryset:
         codes = {c.code for c in event.countries.all()}
         yield Entry(
@@ -203,7 +213,7 @@ def _events(country):
         )
 
 
-def _appointments(country):
+def _appointments(country, partnership=None):
     queryset = (
         Appointment.objects.published()
         .exclude(start=None)
@@ -211,6 +221,8 @@ def _appointments(country):
     )
     if country:
         queryset = queryset.filter(Q(person__country=country) | Q(organization__country=country))
+    if partnership:
+        queryset = queryset.in_partnership(partnership)
     for appointment in queryset:
         person = appointment.person
         title = _("%(person)s becomes %(title)s (%(organization)s)") % {
@@ -230,12 +242,14 @@ def _appointments(country):
         )
 
 
-def _memberships(country):
+def _memberships(country, partnership=None):
     queryset = (
         Membership.objects.published().exclude(since=None).select_related("country", "partnership")
     )
     if country:
         queryset = queryset.filter(country=country)
+    if partnership:
+        queryset = queryset.in_partnership(partnership)
     for membership in queryset:
         title = _("%(country)s joins %(partnership)s (%(role)s)") % {
             "country": membership.country.t.name,
@@ -253,7 +267,7 @@ def _memberships(country):
         )
 
 
-def _programmes(country):
+def _programmes(country, partnership=None):
     queryset = (
         Programme.objects.published()
         .exclude(launched_on=None)
@@ -261,6 +275,8 @@ def _programmes(country):
     )
     if country:
         queryset = queryset.filter(participants__country=country).distinct()
+    if partnership:
+        queryset = queryset.in_partnership(partnership)
     for programme in queryset:
         codes = {p.country.code for p in programme.participants.all()}
         yield Entry(
@@ -274,10 +290,12 @@ def _programmes(country):
         )
 
 
-def _organizations(country):
+def _organizations(country, partnership=None):
     queryset = Organization.objects.published().exclude(founded_on=None).select_related("country")
     if country:
         queryset = queryset.filter(country=country)
+    if partnership:
+        queryset = queryset.in_partnership(partnership)
     for organization in queryset:
         codes = {organization.country.code} if organization.country else set()
         yield Entry(
@@ -304,19 +322,19 @@ SOURCES = {
 }
 
 
-def build(*, kinds=None, country=None) -> list[Entry]:
+def build(*, kinds=None, country=None, partnership=None) -> list[Entry]:
     """Every published dated fact of the given kinds (all by default), about `country` if given,
-    in chronological order."""
+    of `partnership` if given, in chronological order."""
     entries: list[Entry] = []
     for kind in kinds or SOURCES:
-        entries.extend(SOURCES[kind](country))
+        entries.extend(SOURCES[kind](country, partnership))
     attach_claims(entries)
     return sorted(entries, key=lambda entry: (entry.when.sort_key(), entry.kind, entry.title))
 
 
-def planned(*, country=None) -> list[Entry]:
-    """The plans announced for orders (about `country` if given) that no delivery has met yet,
-    in the order they are due: kept apart from the dated facts."""
+def planned(*, country=None, partnership=None) -> list[Entry]:
+    """The plans announced for orders (about `country` if given, of `partnership` if given)
+    that no delivery has met yet, in the order they are due: kept apart from the dated facts."""
     queryset = (
         Milestone.objects.published()
         .filter(met_by=None, order__in=Order.objects.published())
@@ -324,6 +342,8 @@ def planned(*, country=None) -> list[Entry]:
     )
     if country:
         queryset = queryset.filter(order__buyer=country)
+    if partnership:
+        queryset = queryset.in_partnership(partnership)
     entries = []
     for milestone in queryset:
         order = milestone.order

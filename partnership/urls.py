@@ -1,14 +1,30 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 from .feeds import NewsAtomFeed, NewsRssFeed
 
 app_name = "partnership"
 
+# The lists again under /partnerships/<slug>/, each limited to that partnership's records
+# (names in the "scoped" namespace: partnership:scoped:activities...).
+scoped = [
+    path("systems/", views.SystemList.as_view(), name="systems"),
+    path("activities/", views.ActivityList.as_view(), name="activities"),
+    path("organizations/", views.OrganizationList.as_view(), name="organizations"),
+    path("people/", views.PersonList.as_view(), name="people"),
+    path("news/", views.ArticleList.as_view(), name="news"),
+    path("news/rss.xml", NewsRssFeed(), name="news-rss"),
+    path("news/atom.xml", NewsAtomFeed(), name="news-atom"),
+    path("news/tags/<slug:slug>/rss.xml", NewsRssFeed(), name="tag-rss"),
+    path("news/tags/<slug:slug>/atom.xml", NewsAtomFeed(), name="tag-atom"),
+    path("timeline/", views.timeline_page, name="timeline"),
+]
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("partnerships/", views.PartnershipList.as_view(), name="partnerships"),
     path("partnerships/<slug:slug>/", views.PartnershipDetail.as_view(), name="partnership"),
+    path("partnerships/<slug:partnership>/", include((scoped, "scoped"))),
     path("agreements/<slug:slug>/", views.AgreementDetail.as_view(), name="agreement"),
     path("programmes/<slug:slug>/", views.ProgrammeDetail.as_view(), name="programme"),
     path("systems/", views.SystemList.as_view(), name="systems"),

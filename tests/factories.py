@@ -240,13 +240,15 @@ def quote(**kwargs):
 def event(**kwargs):
     i = n()
     kwargs.setdefault("place", place())
-    kwargs.setdefault("partnership", partnership())
-    return Event.objects.create(
+    partnerships = kwargs.pop("partnerships", None) or [partnership()]
+    made = Event.objects.create(
         **published(
             slug=f"event-{i}", title=f"Event {i}", kind="meeting", date=datetime.date(2022, 1, 1)
         )
         | kwargs
     )
+    made.partnerships.set(partnerships)
+    return made
 
 
 def citation(**kwargs):

@@ -212,9 +212,10 @@ class ProgrammeParticipantInline(EfficientInline):
 @admin.register(Programme)
 class ProgrammeAdmin(PublishableFactAdmin):
     list_display = ["name", "launched", "lead_organization", "sources", "status"]
+    list_filter = ["partnerships"]
     list_select_related = ["lead_organization"]
     search_fields = ["name", "summary"]
-    autocomplete_fields = ["lead_organization"]
+    autocomplete_fields = ["lead_organization", "partnerships"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ProgrammeParticipantInline]
 
@@ -313,7 +314,7 @@ class OrderAdmin(ImportExportAdminMixin, PublishableFactAdmin):
         "sources",
         "status",
     ]
-    list_filter = ["buyer", "system", "order_status", "agreement"]
+    list_filter = ["partnerships", "buyer", "system", "order_status", "agreement"]
     list_select_related = ["buyer", "system", "agreement"]
     search_fields = ["slug", "system__name", "buyer__name", "summary"]
     autocomplete_fields = [
@@ -323,6 +324,7 @@ class OrderAdmin(ImportExportAdminMixin, PublishableFactAdmin):
         "agreement",
         "contracting_authority",
         "supplier",
+        "partnerships",
     ]
     date_hierarchy = "ordered_on"
     inlines = [DeliveryInline, MilestoneInline]
@@ -387,10 +389,10 @@ class ActivityAdmin(ImportExportAdminMixin, PublishableFactAdmin):
         "sources",
         "status",
     ]
-    list_filter = ["kind", "country", "is_cancelled"]
+    list_filter = ["partnerships", "kind", "country", "is_cancelled"]
     list_select_related = ["place__country", "country"]
     search_fields = ["name", "edition", "location", "summary"]
-    autocomplete_fields = ["parent", "place", "country"]
+    autocomplete_fields = ["parent", "place", "country", "partnerships"]
     prepopulated_fields = {"slug": ["name"]}
     date_hierarchy = "start"
     inlines = [ParticipationInline]
@@ -409,10 +411,10 @@ class ParticipationAdmin(ImportExportAdminMixin, FactAdmin):
 @admin.register(Quote)
 class QuoteAdmin(PublishableFactAdmin):
     list_display = ["__str__", "person", "said", "language", "sources", "status"]
-    list_filter = ["language"]
+    list_filter = ["partnerships", "language"]
     list_select_related = ["person"]
     search_fields = ["text", "person__name", "occasion"]
-    autocomplete_fields = ["person", "article"]
+    autocomplete_fields = ["person", "article", "partnerships"]
 
 
 @admin.register(Tag)
@@ -433,9 +435,9 @@ class ArticleLinkInline(RecordLinkAdminMixin, EfficientInline):
 @admin.register(Article)
 class ArticleAdmin(PublishableFactAdmin):
     list_display = ["title", "published", "language", "sources", "status"]
-    list_filter = ["language", "tags"]
+    list_filter = ["partnerships", "language", "tags"]
     search_fields = ["title", "standfirst", "body"]
-    autocomplete_fields = ["tags", "related"]
+    autocomplete_fields = ["tags", "related", "partnerships"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "published_on"
     inlines = [ArticleLinkInline]
@@ -465,10 +467,10 @@ class ArticleLinkAdmin(RecordLinkAdminMixin, RecordAdmin):
 
 @admin.register(Event)
 class EventAdmin(PublishableFactAdmin):
-    list_display = ["title", "when", "kind", "place", "partnership", "sources", "status"]
-    list_filter = ["kind", "partnership", "countries"]
-    list_select_related = ["place__country", "partnership"]
+    list_display = ["title", "when", "kind", "place", "sources", "status"]
+    list_filter = ["partnerships", "kind", "countries"]
+    list_select_related = ["place__country"]
     search_fields = ["title", "summary"]
-    autocomplete_fields = ["place", "partnership", "countries"]
+    autocomplete_fields = ["place", "partnerships", "countries"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "date"

@@ -65,6 +65,9 @@ class DeliveryFilter(filters.FactFilterSet):
     )
     delivered_after = django_filters.DateFilter(field_name="delivered_on", lookup_expr="gte")
     delivered_before = django_filters.DateFilter(field_name="delivered_on", lookup_expr="lte")
+    partnership = filters.in_partnership(
+        help_text="Slug of a partnership: deliveries of its orders."
+    )
 
     class Meta:
         model = Delivery

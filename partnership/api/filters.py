@@ -191,6 +191,30 @@ class LinkFilter(filters.CharFilter):
         return qs.distinct() if self.distinct else qs
 
 
+class InPartnershipFilter(filters.CharFilter):
+    """`?partnership=<slug>`: only the records of that partnership, whether they name it or
+    are in it through their links (partnership.scope); readers only through records they may
+    see. An unknown slug matches nothing, as the other slug filters do."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            "Slug of a partnership, e.g. camo: only the records that belong to it, directly or "
+            "through their links.",
+        )
+        super().__init__(**kwargs)
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        user = getattr(getattr(self.parent, "request", None), "user", None)
+        return qs.in_partnership(value, readers=not can_view_unpublished(user, qs.model))
+
+
+def in_partnership(**kwargs):
+    return InPartnershipFilter(**kwargs)
+
+
 def code(field_name, **kwargs):
     return LinkFilter(field_name=field_name, lookup_expr="iexact", **kwargs)
 
@@ -200,6 +224,11 @@ def slug(field_name, **kwargs):
 
 
 class CountryFilter(StrictFilterSet):
+    partnership = in_partnership(
+        help_text="Slug of a partnership: its members, the parties to its agreements and the "
+        "buyers of its orders."
+    )
+
     class Meta:
         model = Country
         fields = []
@@ -227,6 +256,10 @@ class OrganizationFilter(FactFilterSet):
     kind = filters.ChoiceFilter(choices=Organization.Kind.choices)
     country = code("country__code", help_text="ISO country code, e.g. BE.")
     parent = slug("parent__slug", help_text="Slug of the parent organization.")
+    partnership = in_partnership(
+        help_text="Slug of a partnership: organizations taking part in its activities, leading "
+        "its programmes, placing, supplying or receiving its orders."
+    )
 
     class Meta:
         model = Organization
@@ -239,6 +272,10 @@ class PersonFilter(FactFilterSet):
         "appointments__organization__slug",
         distinct=True,
         help_text="Slug of an organization the person held a post in.",
+    )
+    partnership = in_partnership(
+        help_text="Slug of a partnership: people with a post in one of its organizations, "
+        "signatories of its agreements, quoted about it, or commanding in its activities."
     )
 
     class Meta:
@@ -284,6 +321,7 @@ class ProgrammeFilter(FactFilterSet):
         distinct=True,
         help_text="ISO code of a participating country.",
     )
+    partnership = in_partnership()
 
     class Meta:
         model = Programme
@@ -294,6 +332,9 @@ class SystemFilter(FactFilterSet):
     category = filters.ChoiceFilter(choices=System.Category.choices)
     programme = slug("programme__slug")
     manufacturer = slug("manufacturers__slug", distinct=True, help_text="Slug of a manufacturer.")
+    partnership = in_partnership(
+        help_text="Slug of a partnership: systems of its programmes or of its orders."
+    )
 
     class Meta:
         model = System
@@ -309,6 +350,9 @@ class OrderFilter(FactFilterSet):
     ordered_after = filters.DateFilter(field_name="ordered_on", lookup_expr="gte")
     ordered_before = filters.DateFilter(field_name="ordered_on", lookup_expr="lte")
     min_quantity = QuantityFilter(field_name="quantity", lookup_expr="gte")
+    partnership = in_partnership(
+        help_text="Slug of a partnership: orders attached to it or under one of its agreements."
+    )
 
     class Meta:
         model = Order
@@ -324,6 +368,7 @@ class ActivityFilter(FactFilterSet):
     parent = slug("parent__slug", help_text="Slug of the series or operation.")
     start_after = filters.DateFilter(field_name="start", lookup_expr="gte")
     start_before = filters.DateFilter(field_name="start", lookup_expr="lte")
+    partnership = in_partnership()
 
     class Meta:
         model = Activity
@@ -344,6 +389,7 @@ class QuoteFilter(FactFilterSet):
     person = slug("person__slug")
     article = slug("article__slug")
     language = filters.CharFilter()
+    partnership = in_partnership()
 
     class Meta:
         model = Quote
@@ -356,6 +402,7 @@ class ArticleFilter(FactFilterSet):
     language = filters.CharFilter()
     published_after = filters.DateFilter(field_name="published_on", lookup_expr="gte")
     published_before = filters.DateFilter(field_name="published_on", lookup_expr="lte")
+    partnership = in_partnership()
 
     class Meta:
         model = Article
@@ -365,7 +412,7 @@ class ArticleFilter(FactFilterSet):
 class EventFilter(FactFilterSet):
     kind = filters.ChoiceFilter(choices=Event.Kind.choices)
     country = code("countries__code", distinct=True, help_text="ISO code of a country concerned.")
-    partnership = slug("partnership__slug")
+    partnership = in_partnership()
     date_after = filters.DateFilter(field_name="date", lookup_expr="gte")
     date_before = filters.DateFilter(field_name="date", lookup_expr="lte")
 

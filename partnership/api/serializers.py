@@ -382,8 +382,18 @@ class ProgrammeParticipantSerializer(ChildSerializer):
         fields = ["country", "role", "joined", *FACT]
 
 
+def partnership_slugs():
+    return slug_of(
+        Partnership,
+        many=True,
+        required=False,
+        help_text="Slugs of the partnerships this record belongs to.",
+    )
+
+
 class ProgrammeSerializer(FactRecordSerializer):
     launched = PartialDateField("launched_on")
+    partnerships = partnership_slugs()
     lead_organization = slug_of(Organization, required=False, allow_null=True)
     participants = ProgrammeParticipantSerializer(many=True, read_only=True)
 
@@ -394,6 +404,7 @@ class ProgrammeSerializer(FactRecordSerializer):
             "name",
             "launched",
             "lead_organization",
+            "partnerships",
             "summary",
             "participants",
             *FACT,
@@ -446,6 +457,7 @@ class OrderSerializer(FactRecordSerializer):
     agreement = slug_of(Agreement, required=False, allow_null=True)
     contracting_authority = slug_of(Organization, required=False, allow_null=True)
     supplier = slug_of(Organization, required=False, allow_null=True)
+    partnerships = partnership_slugs()
     delivered_quantity = serializers.IntegerField(
         read_only=True,
         help_text="Sum of the disclosed delivered quantities: the whole count only when "
@@ -482,6 +494,7 @@ class OrderSerializer(FactRecordSerializer):
             "agreement",
             "contracting_authority",
             "supplier",
+            "partnerships",
             "amount",
             "currency",
             "expected_delivery",
@@ -520,6 +533,7 @@ class ActivitySerializer(FactRecordSerializer):
     place = PlaceSerializer(read_only=True, allow_null=True)
     country = country_code(required=False, allow_null=True)
     participations = ParticipationSerializer(many=True, read_only=True)
+    partnerships = partnership_slugs()
 
     class Meta:
         model = Activity
@@ -536,6 +550,7 @@ class ActivitySerializer(FactRecordSerializer):
             "country",
             "strength",
             "is_cancelled",
+            "partnerships",
             "summary",
             "participations",
             *FACT,
@@ -546,6 +561,7 @@ class QuoteSerializer(FactRecordSerializer):
     person = slug_of(Person)
     said = PartialDateField("said_on")
     article = slug_of(Article, required=False, allow_null=True)
+    partnerships = partnership_slugs()
 
     class Meta:
         model = Quote
@@ -557,6 +573,7 @@ class QuoteSerializer(FactRecordSerializer):
             "said",
             "occasion",
             "article",
+            "partnerships",
             *FACT,
         ]
 
@@ -571,6 +588,7 @@ class ArticleSerializer(FactRecordSerializer):
     published = PartialDateField("published_on", required=True, allow_null=False)
     tags = slug_of(Tag, many=True, required=False)
     related = slug_of(Article, many=True, required=False)
+    partnerships = partnership_slugs()
     about = serializers.SerializerMethodField()
 
     class Meta:
@@ -584,6 +602,7 @@ class ArticleSerializer(FactRecordSerializer):
             "published",
             "tags",
             "related",
+            "partnerships",
             "about",
             *FACT,
         ]
@@ -601,7 +620,7 @@ class EventSerializer(FactRecordSerializer):
     date = PartialDateField("date", required=True, allow_null=False)
     end = PartialDateField("end")
     place = PlaceSerializer(read_only=True, allow_null=True)
-    partnership = slug_of(Partnership, required=False, allow_null=True)
+    partnerships = partnership_slugs()
     countries = country_code(many=True, required=False)
 
     class Meta:
@@ -613,7 +632,7 @@ class EventSerializer(FactRecordSerializer):
             "date",
             "end",
             "place",
-            "partnership",
+            "partnerships",
             "countries",
             "summary",
             *FACT,

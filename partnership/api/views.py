@@ -34,6 +34,7 @@ from ..models import (
     Order,
     Organization,
     Participation,
+    Partnership,
     Person,
     ProgrammeParticipant,
     Proposal,
@@ -195,6 +196,9 @@ class RecordViewSet(HttpMixin, viewsets.ModelViewSet):
             queryset = queryset.select_related(*self.related)
         if self.prefetch:
             queryset = queryset.prefetch_related(*self.prefetch)
+        if hasattr(model, "partnerships"):
+            partnerships = Partnership.objects.visible_to(self.request.user)
+            queryset = queryset.prefetch_related(Prefetch("partnerships", partnerships))
         if issubclass(model, Fact):
             queryset = queryset.prefetch_related(*citations_for(self.request.user))
         elif hasattr(model, "citations"):
@@ -483,7 +487,7 @@ class ArticleViewSet(RecordViewSet):
 class EventViewSet(RecordViewSet):
     serializer_class = serializers.EventSerializer
     filterset_class = filters.EventFilter
-    related = ("place__country", "partnership")
+    related = ("place__country",)
     search_fields = ["title", "summary"]
     ordering_fields = ["date", "title", "updated_at"]
 
@@ -503,6 +507,11 @@ TIMELINE_PARAMETERS = [
     OpenApiParameter(
         "country", OpenApiTypes.STR, description="ISO code of a country concerned, e.g. BE."
     ),
+    OpenApiParameter(
+        "partnership",
+        OpenApiTypes.STR,
+        description="Slug of a partnership, e.g. camo: only the facts of its records.",
+    ),
 ]
 
 
@@ -511,7 +520,7 @@ class TimelineView(HttpMixin, APIView):
 
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer, CSVRenderer]
-    parameters = frozenset({"kind", "country"})
+    parameters = frozenset({"kind", "country", "partnership"})
 
     def entries(self, request):
         kinds = request.query_params.getlist("kind")
@@ -529,7 +538,11 @@ class TimelineView(HttpMixin, APIView):
         country = Country.objects.published().filter(code__iexact=code).first() if code else None
         if code and country is None:
             return []
-        return timeline.build(kinds=kinds or None, country=country)
+        slug = request.query_params.get("partnership")
+        partnership = Partnership.objects.published().filter(slug=slug).first() if slug else None
+        if slug and partnership is None:
+            return []
+        return timeline.build(kinds=kinds or None, country=country, partnership=partnership)
 
     @extend_schema(
         parameters=TIMELINE_PARAMETERS, responses=serializers.TimelineEntrySerializer(many=True)

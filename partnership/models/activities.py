@@ -127,6 +127,12 @@ class Activity(Publishable, Fact):
         verbose_name=_("host country"),
     )
     strength = models.PositiveIntegerField(_("personnel"), null=True, blank=True)
+    partnerships = models.ManyToManyField(
+        "partnership.Partnership",
+        blank=True,
+        related_name="activities",
+        verbose_name=_("partnerships"),
+    )
     is_cancelled = models.BooleanField(_("cancelled"), default=False)
     summary = models.TextField(_("summary"), blank=True)
     summary_nl, summary_en = translations(summary)
@@ -135,6 +141,9 @@ class Activity(Publishable, Fact):
     ended = PartialDateAccessor("end")
 
     objects = ActivityQuerySet.as_manager()
+
+    # How a record is in a partnership (partnership.scope).
+    partnership_links = ("partnerships",)
 
     class Meta:
         default_permissions = PUBLISH_PERMISSIONS
@@ -207,6 +216,9 @@ class Participation(Timestamped, Fact):
     publication_requires = ("organization", "country")
 
     objects = PublicationQuerySet.as_manager()
+
+    # How a record is in a partnership (partnership.scope).
+    partnership_links = ("activity",)
 
     class Meta:
         ordering = ["activity", "role", "pk"]

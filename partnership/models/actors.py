@@ -28,6 +28,9 @@ class Country(Translatable, Publishable):
     summary = models.TextField(_("summary"), blank=True)
     summary_nl, summary_en = translations(summary)
 
+    # How a record is in a partnership (partnership.scope).
+    partnership_links = ("memberships__partnership", "agreements__partnership", "orders")
+
     class Meta:
         default_permissions = PUBLISH_PERMISSIONS
         ordering = ["name"]
@@ -93,6 +96,15 @@ class Organization(Publishable, Fact):
 
     founded = PartialDateAccessor("founded_on")
 
+    # How a record is in a partnership (partnership.scope).
+    partnership_links = (
+        "participations__activity",
+        "programmes_led",
+        "orders_placed",
+        "orders_supplied",
+        "deliveries_received__order",
+    )
+
     class Meta:
         default_permissions = PUBLISH_PERMISSIONS
         ordering = ["name"]
@@ -142,6 +154,14 @@ class Person(Publishable, Fact):
     summary = models.TextField(_("summary"), blank=True)
     summary_nl, summary_en = translations(summary)
 
+    # How a record is in a partnership (partnership.scope).
+    partnership_links = (
+        "appointments__organization",
+        "agreements_signed",
+        "quotes",
+        "commands__activity",
+    )
+
     class Meta:
         default_permissions = PUBLISH_PERMISSIONS
         ordering = ["name"]
@@ -176,6 +196,9 @@ class Appointment(Timestamped, Fact):
     ended = PartialDateAccessor("end")
 
     objects = PublicationQuerySet.as_manager()
+
+    # How a record is in a partnership (partnership.scope).
+    partnership_links = ("organization",)
 
     class Meta:
         ordering = ["person", "start", "pk"]

@@ -88,6 +88,9 @@ class Membership(Timestamped, Fact):
 
     objects = PublicationQuerySet.as_manager()
 
+    # How a record is in a partnership (partnership.scope).
+    partnership_links = ("partnership",)
+
     class Meta:
         ordering = ["partnership", "since", "country__name"]
         verbose_name = _("membership")
@@ -171,6 +174,9 @@ class Agreement(Publishable, Fact):
     signed = PartialDateAccessor("signed_on")
     in_force = PartialDateAccessor("in_force_on")
 
+    # How a record is in a partnership (partnership.scope).
+    partnership_links = ("partnership",)
+
     class Meta:
         default_permissions = PUBLISH_PERMISSIONS
         ordering = ["signed_on", "title"]
@@ -210,10 +216,16 @@ class Programme(Publishable, Fact):
         related_name="programmes_led",
         verbose_name=_("lead organization"),
     )
+    partnerships = models.ManyToManyField(
+        Partnership, blank=True, related_name="programmes", verbose_name=_("partnerships")
+    )
     summary = models.TextField(_("summary"), blank=True)
     summary_nl, summary_en = translations(summary)
 
     launched = PartialDateAccessor("launched_on")
+
+    # How a record is in a partnership (partnership.scope).
+    partnership_links = ("partnerships",)
 
     class Meta:
         default_permissions = PUBLISH_PERMISSIONS
@@ -253,6 +265,9 @@ class ProgrammeParticipant(Timestamped, Fact):
     joined = PartialDateAccessor("joined_on")
 
     objects = PublicationQuerySet.as_manager()
+
+    # How a record is in a partnership (partnership.scope).
+    partnership_links = ("programme",)
 
     class Meta:
         ordering = ["programme", "joined_on", "country__name"]

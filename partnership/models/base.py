@@ -64,6 +64,13 @@ class PublicationQuerySet(models.QuerySet):
         clone._readers_at = getattr(self, "_readers_at", None)
         return clone
 
+    def in_partnership(self, partnership, *, readers: bool = True):
+        """Rows in `partnership` (a Partnership or its slug), by the model's
+        `partnership_links` (partnership.scope); for readers only through visible records."""
+        from ..scope import in_partnership
+
+        return in_partnership(self, partnership, readers=readers)
+
     def visible_to(self, user):
         """Everything for staff allowed to view this kind of record; published rows for others."""
         if can_view_unpublished(user, self.model):

@@ -72,8 +72,14 @@ class Article(Publishable, Fact):
         verbose_name=_("related articles"),
         help_text=_("Explicit picks, shown before related content found through links and tags."),
     )
+    partnerships = models.ManyToManyField(
+        Partnership, blank=True, related_name="articles", verbose_name=_("partnerships")
+    )
 
     published = PartialDateAccessor("published_on")
+
+    # How a record is in a partnership (partnership.scope).
+    partnership_links = ("partnerships",)
 
     class Meta:
         default_permissions = PUBLISH_PERMISSIONS
@@ -145,8 +151,14 @@ class Quote(Publishable, Fact):
         related_name="quotes",
         verbose_name=_("quoted in"),
     )
+    partnerships = models.ManyToManyField(
+        Partnership, blank=True, related_name="quotes", verbose_name=_("partnerships")
+    )
 
     said = PartialDateAccessor("said_on")
+
+    # How a record is in a partnership (partnership.scope).
+    partnership_links = ("partnerships",)
 
     class Meta:
         default_permissions = PUBLISH_PERMISSIONS
@@ -190,13 +202,8 @@ class Event(Publishable, Fact):
         related_name="events",
         verbose_name=_("place"),
     )
-    partnership = models.ForeignKey(
-        Partnership,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="events",
-        verbose_name=_("partnership"),
+    partnerships = models.ManyToManyField(
+        Partnership, blank=True, related_name="events", verbose_name=_("partnerships")
     )
     countries = models.ManyToManyField(
         Country, blank=True, related_name="events", verbose_name=_("countries")
@@ -206,6 +213,9 @@ class Event(Publishable, Fact):
 
     when = PartialDateAccessor("date")
     ended = PartialDateAccessor("end")
+
+    # How a record is in a partnership (partnership.scope).
+    partnership_links = ("partnerships",)
 
     class Meta:
         default_permissions = PUBLISH_PERMISSIONS

@@ -60,6 +60,9 @@ class System(Publishable, Fact):
     summary = models.TextField(_("summary"), blank=True)
     summary_nl, summary_en = translations(summary)
 
+    # How a record is in a partnership (partnership.scope).
+    partnership_links = ("programme__partnerships", "orders")
+
     class Meta:
         default_permissions = PUBLISH_PERMISSIONS
         ordering = ["name"]
@@ -99,6 +102,9 @@ class Variant(Timestamped, Fact):
     summary_nl, summary_en = translations(summary)
 
     objects = PublicationQuerySet.as_manager()
+
+    # How a record is in a partnership (partnership.scope).
+    partnership_links = ("system",)
 
     class Meta:
         ordering = ["system", "name"]
@@ -180,6 +186,12 @@ class Order(Publishable, Fact):
         related_name="orders_supplied",
         verbose_name=_("supplier"),
     )
+    partnerships = models.ManyToManyField(
+        "partnership.Partnership",
+        blank=True,
+        related_name="orders",
+        verbose_name=_("partnerships"),
+    )
     amount = models.DecimalField(_("value"), max_digits=16, decimal_places=2, null=True, blank=True)
     currency = models.CharField(
         _("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR
@@ -200,6 +212,9 @@ class Order(Publishable, Fact):
     ordered = PartialDateAccessor("ordered_on")
 
     objects = OrderQuerySet.as_manager()
+
+    # How a record is in a partnership (partnership.scope).
+    partnership_links = ("partnerships", "agreement__partnership")
 
     class Meta:
         default_permissions = PUBLISH_PERMISSIONS
@@ -273,6 +288,9 @@ class Delivery(Timestamped, Fact):
     delivered = PartialDateAccessor("delivered_on")
 
     objects = PublicationQuerySet.as_manager()
+
+    # How a record is in a partnership (partnership.scope).
+    partnership_links = ("order",)
 
     class Meta:
         ordering = ["order", "delivered_on", "pk"]

@@ -58,6 +58,9 @@ class Milestone(Timestamped, Fact):
 
     objects = PublicationQuerySet.as_manager()
 
+    # How a record is in a partnership (partnership.scope).
+    partnership_links = ("order",)
+
     class Meta:
         ordering = ["order", "planned_on", "pk"]
         verbose_name = _("planned milestone")

@@ -23,7 +23,7 @@ from import_export.fields import Field
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.resources import ModelResource
 from import_export.results import Error, Result
-from import_export.widgets import ForeignKeyWidget
+from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 
 from ..comments import comment
 from ..dates import PartialDateAccessor
@@ -35,6 +35,7 @@ from ..models import (
     Order,
     Organization,
     Participation,
+    Partnership,
     Person,
     Place,
     Proposal,
@@ -53,6 +54,7 @@ from .fields import (
     StylelessDiff,
     VariantWidget,
     key,
+    keys,
     status_field,
 )
 
@@ -260,7 +262,17 @@ class RecordResource(ModelResource):
             for field in self.get_export_fields()
             if isinstance(field.widget, ForeignKeyWidget)
         ]
-        return super().filter_export(queryset, **kwargs).select_related(*relations)
+        many = [
+            field.attribute
+            for field in self.get_export_fields()
+            if isinstance(field.widget, ManyToManyWidget)
+        ]
+        return (
+            super()
+            .filter_export(queryset, **kwargs)
+            .select_related(*relations)
+            .prefetch_related(*many)
+        )
 
 
 FACT_FIELDS = ("uncertainty", "claims")
@@ -275,6 +287,7 @@ class OrderResource(ClaimsColumn, RecordResource):
     agreement = key("agreement", Agreement)
     contracting_authority = key("contracting_authority", Organization)
     supplier = key("supplier", Organization)
+    partnerships = keys("partnerships", Partnership)
     status = status_field()
 
     class Meta:
@@ -293,6 +306,7 @@ class OrderResource(ClaimsColumn, RecordResource):
                 "agreement",
                 "contracting_authority",
                 "supplier",
+                "partnerships",
                 "amount",
                 "currency",
                 "expected_delivery",
@@ -343,6 +357,7 @@ class ActivityResource(ClaimsColumn, RecordResource):
     ended = PartialDateField("ended")
     place = key("place", Place)
     country = key("country", Country, "code")
+    partnerships = keys("partnerships", Partnership)
     status = status_field()
 
     class Meta:
@@ -363,6 +378,7 @@ class ActivityResource(ClaimsColumn, RecordResource):
                 "country",
                 "strength",
                 "is_cancelled",
+                "partnerships",
                 "summary",
                 *FACT_FIELDS,
                 "status",

@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from import_export.fields import Field
 from import_export.resources import Diff
-from import_export.widgets import CharWidget, ForeignKeyWidget, Widget
+from import_export.widgets import CharWidget, ForeignKeyWidget, ManyToManyWidget, Widget
 
 from ..dates import PartialDate, Precision
 from ..models import (
@@ -133,6 +133,35 @@ def key(attribute: str, model, field: str = "slug", **kwargs) -> Field:
         attribute=attribute,
         column_name=attribute,
         widget=NaturalKeyWidget(model, field),
+        **kwargs,
+    )
+
+
+class NaturalKeysWidget(ManyToManyWidget):
+    """Several records by natural key, comma-separated ("camo, benesam"); an unknown key is a
+    clear row error rather than silently left out."""
+
+    def clean(self, value, row=None, **kwargs):
+        keys = [key.strip() for key in str(value or "").split(self.separator) if key.strip()]
+        found = self.model.objects.filter(**{f"{self.field}__in": keys})
+        missing = sorted(set(keys) - set(found.values_list(self.field, flat=True)))
+        if missing:
+            raise ValueError(
+                gettext("No %(model)s has the %(field)s “%(value)s”.")
+                % {
+                    "model": self.model._meta.verbose_name,
+                    "field": self.model._meta.get_field(self.field).verbose_name,
+                    "value": ", ".join(missing),
+                }
+            )
+        return found if keys else self.model.objects.none()
+
+
+def keys(attribute: str, model, field: str = "slug", **kwargs) -> Field:
+    return Field(
+        attribute=attribute,
+        column_name=attribute,
+        widget=NaturalKeysWidget(model, field=field, separator=","),
         **kwargs,
     )
 

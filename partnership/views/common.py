@@ -80,3 +80,55 @@ def server_error(request):
     if request.path.startswith("/api/"):
         return api_server_error(request)
     return defaults.server_error(request)
+
+
+# One partnership's records ------------------------------------------------------------------
+
+
+def partnership_in_scope(request, slug):
+    """The partnership whose records a page is limited to (`/partnerships/<slug>/...`), or None
+    for a page covering every partnership. Unknown or hidden from this reader: a 404."""
+    from django.shortcuts import get_object_or_404
+
+    from ..models import Partnership
+
+    if slug is None:
+        return None
+    return get_object_or_404(Partnership.objects.visible_to(request.user), slug=slug)
+
+
+def scope_context(request, scope, section: str) -> dict:
+    """What a list's scope line needs: the partnership it is limited to, or every partnership
+    (to offer each one's own view); and the URL names of the page's scoped and whole versions."""
+    from ..models import Partnership
+
+    return {
+        "scope": scope,
+        "scope_section": section,
+        "scoped_url": f"partnership:scoped:{section}",
+        "unscoped_url": f"partnership:{section}",
+        "all_partnerships": [] if scope else list(Partnership.objects.published()),
+    }
+
+
+class ScopedListMixin:
+    """A list of every partnership's records, or, under `/partnerships/<slug>/`, of one's."""
+
+    section = ""  # the URL name of the list
+
+    def dispatch(self, request, *args, **kwargs):
+        self.scope = partnership_in_scope(request, kwargs.get("partnership"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def in_scope(self, queryset):
+        if self.scope is None:
+            return queryset
+        return queryset.in_partnership(self.scope, readers=self.scope.is_published)
+
+    def get_queryset(self):
+        return self.in_scope(super().get_queryset())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(scope_context(self.request, self.scope, self.section))
+        return context

@@ -19,6 +19,7 @@ from ..figures import (
     chart_series,
     context_pairs,
     key_figures,
+    orders_of,
     split_figures,
     with_progress,
 )
@@ -50,12 +51,22 @@ from ..models import (
 from ..sourcing import Bibliography, claim_statement, fact_querysets, visible_citations
 from ..visibility import generic_targets
 from . import structured
-from .common import PublishedDetailView, PublishedListView, YearField, clean_filters
+from .common import (
+    PublishedDetailView,
+    PublishedListView,
+    ScopedListMixin,
+    YearField,
+    clean_filters,
+    partnership_in_scope,
+    scope_context,
+)
 
 
 def home(request):
-    orders = with_progress(Order.objects.published()).select_related("buyer", "system")
-    camo_figures, context_figures = split_figures(key_figures(orders, context_pairs()))
+    featured = Partnership.objects.published().order_by("pk").first()
+    # The featured partnership's figures, never every order of every partnership added up.
+    orders = orders_of(featured) if featured else Order.objects.none()
+    camo_figures, context_figures = split_figures(key_figures(orders, context_pairs(featured)))
     today = timezone.localdate()
     # Single activities and editions of a series, not the series themselves.
     activities = (
@@ -66,7 +77,7 @@ def home(request):
     )
     entries = timeline.build()
     context = {
-        "partnership": Partnership.objects.published().order_by("pk").first(),
+        "partnership": featured,
         "figures": camo_figures,
         "context_figures": context_figures,
         "news": Article.objects.published()[:4],
@@ -105,15 +116,35 @@ class PartnershipDetail(PublishedDetailView):
                 Prefetch("signatories", Person.objects.published()),
             )
         )
+        # Its own programmes, figures, activities and facts only, never another partnership's.
+        readers = partnership.is_published
         self.programmes = list(
             Programme.objects.published()
+            .in_partnership(partnership, readers=readers)
             .select_related("lead_organization")
             .prefetch_related(Prefetch("systems", System.objects.published()))
         )
+        figures, context_figures = split_figures(
+            key_figures(orders_of(partnership), context_pairs(partnership))
+        )
+        activities = (
+            Activity.objects.published()
+            .in_partnership(partnership, readers=readers)
+            .exclude(start=None)
+            .filter(editions=None)
+            .select_related("place")
+            .order_by("-start", "name")
+        )
+        entries = timeline.build(partnership=partnership)
         return super().get_context_data(
             memberships=self.memberships,
             agreements=self.agreements,
             programmes=self.programmes,
+            figures=figures,
+            context_figures=context_figures,
+            activities=list(activities[:6]),
+            milestones=entries[-8:],
+            fact_count=len(entries),
             **kwargs,
         )
 
@@ -184,9 +215,10 @@ class SystemFilter(forms.Form):
     category = forms.ChoiceField(required=False, choices=[("", ""), *System.Category.choices])
 
 
-class SystemList(PublishedListView):
+class SystemList(ScopedListMixin, PublishedListView):
     model = System
     template_name = "partnership/system_list.html"
+    section = "systems"
 
     def get_queryset(self):
         self.filters = clean_filters(self.request, SystemFilter)
@@ -198,11 +230,9 @@ class SystemList(PublishedListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         systems = {system.pk for system in context["object_list"]}
-        orders = with_progress(Order.objects.published().filter(system__in=systems)).select_related(
-            "buyer", "system"
-        )
+        orders = orders_of(self.scope).filter(system__in=systems)
         figures = defaultdict(list)
-        for row in key_figures(orders, context_pairs()):
+        for row in key_figures(orders, context_pairs(self.scope)):
             figures[row["system"].pk].append(row)
         context["rows"] = [(system, figures[system.pk]) for system in context["object_list"]]
         context["categories"] = System.Category.choices
@@ -303,9 +333,10 @@ def related_articles(record, *, limit=5):
     return Article.objects.published().filter(links__in=links).distinct()[:limit]
 
 
-class ActivityList(PublishedListView):
+class ActivityList(ScopedListMixin, PublishedListView):
     model = Activity
     template_name = "partnership/activity_list.html"
+    section = "activities"
 
     def get_queryset(self):
         self.filters = clean_filters(self.request, ActivityFilter)
@@ -362,9 +393,10 @@ class ActivityDetail(PublishedDetailView):
 # Organizations, people, countries ----------------------------------------------------------------
 
 
-class OrganizationList(PublishedListView):
+class OrganizationList(ScopedListMixin, PublishedListView):
     model = Organization
     template_name = "partnership/organization_list.html"
+    section = "organizations"
     paginate_by = None
 
     def get_queryset(self):
@@ -427,9 +459,10 @@ class OrganizationDetail(PublishedDetailView):
         return structured.organization_like(self.request, self.object)
 
 
-class PersonList(PublishedListView):
+class PersonList(ScopedListMixin, PublishedListView):
     model = Person
     template_name = "partnership/person_list.html"
+    section = "people"
 
     def get_queryset(self):
         return super().get_queryset().select_related("country")
@@ -520,9 +553,10 @@ class NewsFilter(forms.Form):
     year = YearField()
 
 
-class ArticleList(PublishedListView):
+class ArticleList(ScopedListMixin, PublishedListView):
     model = Article
     template_name = "partnership/article_list.html"
+    section = "news"
     paginate_by = 20
 
     def get_queryset(self):
@@ -603,11 +637,13 @@ class EventDetail(PublishedDetailView):
     template_name = "partnership/event_detail.html"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("place__country", "partnership")
+        return super().get_queryset().select_related("place__country")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            countries=Country.objects.published().filter(events=self.object), **kwargs
+            countries=Country.objects.published().filter(events=self.object),
+            partnerships=Partnership.objects.published().filter(events=self.object),
+            **kwargs,
         )
 
     def structured_data(self):
@@ -624,14 +660,22 @@ class TimelineFilter(forms.Form):
     )
 
 
-def timeline_page(request):
+def timeline_page(request, partnership=None):
+    scope = partnership_in_scope(request, partnership)
     filters = clean_filters(request, TimelineFilter)
-    entries = timeline.build(kinds=filters["kind"] or None, country=filters["country"])
-    planned = timeline.planned(country=filters["country"]) if not filters["kind"] else []
+    entries = timeline.build(
+        kinds=filters["kind"] or None, country=filters["country"], partnership=scope
+    )
+    planned = (
+        timeline.planned(country=filters["country"], partnership=scope)
+        if not filters["kind"]
+        else []
+    )
     return render(
         request,
         "partnership/timeline.html",
         {
+            **scope_context(request, scope, "timeline"),
             "periods": timeline.by_period(entries),
             "planned": planned,
             "count": len(entries),
