@@ -20,6 +20,7 @@ from django.utils import timezone
 from partnership.models import ArticleLink, Citation, Tag
 from partnership.models.base import Fact, Publishable, Status
 from partnership.visibility import gated
+from tests.factories import examples_the_dataset_lacks
 
 MARK = "zzhiddenzz"
 HIDDEN_COUNTRY_CODE = "XQ"
@@ -166,6 +167,7 @@ def make_hidden_records():
 def link_hidden_records():
     """{model: hidden record} after linking each from a published record through every
     relation, nullable foreign keys included (which readers then see empty)."""
+    examples_the_dataset_lacks()
     hidden, later = make_hidden_records()
     for model, field, target in later:
         # A row already linked through the field satisfies the model's constraints on it.

@@ -21,7 +21,9 @@ from ..figures import (
     key_figures,
     split_figures,
     with_progress,
+    with_shares,
 )
+from ..members import by_member
 from ..models import (
     Activity,
     Agreement,
@@ -35,6 +37,7 @@ from ..models import (
     Membership,
     Milestone,
     Order,
+    OrderShare,
     Organization,
     Participation,
     Partnership,
@@ -54,7 +57,11 @@ from .common import PublishedDetailView, PublishedListView, YearField, clean_fil
 
 
 def home(request):
-    orders = with_progress(Order.objects.published()).select_related("buyer", "system")
+    orders = with_shares(
+        with_progress(Order.objects.published()).select_related(
+            "buyer", "buying_organization", "system"
+        )
+    )
     camo_figures, context_figures = split_figures(key_figures(orders, context_pairs()))
     today = timezone.localdate()
     # Single activities and editions of a series, not the series themselves.
@@ -94,7 +101,7 @@ class PartnershipDetail(PublishedDetailView):
         self.memberships = list(
             Membership.objects.published()
             .filter(partnership=partnership)
-            .select_related("country", "through")
+            .select_related("country", "organization", "through")
         )
         self.agreements = list(
             Agreement.objects.published()
@@ -102,6 +109,7 @@ class PartnershipDetail(PublishedDetailView):
             .select_related("parent")
             .prefetch_related(
                 Prefetch("parties", Country.objects.published()),
+                Prefetch("organization_parties", Organization.objects.published()),
                 Prefetch("signatories", Person.objects.published()),
             )
         )
@@ -112,6 +120,7 @@ class PartnershipDetail(PublishedDetailView):
         )
         return super().get_context_data(
             memberships=self.memberships,
+            members=by_member(self.memberships),
             agreements=self.agreements,
             programmes=self.programmes,
             **kwargs,
@@ -139,11 +148,14 @@ class AgreementDetail(PublishedDetailView):
     def get_context_data(self, **kwargs):
         self.orders = list(
             with_progress(Order.objects.published().filter(agreement=self.object)).select_related(
-                "buyer", "system"
+                "buyer", "buying_organization", "system"
             )
         )
         return super().get_context_data(
             parties=Country.objects.published().filter(agreements=self.object),
+            organization_parties=Organization.objects.published().filter(
+                agreements_party_to=self.object
+            ),
             signatories=Person.objects.published().filter(agreements_signed=self.object),
             tranches=Agreement.objects.published().filter(parent=self.object),
             orders=self.orders,
@@ -198,8 +210,10 @@ class SystemList(PublishedListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         systems = {system.pk for system in context["object_list"]}
-        orders = with_progress(Order.objects.published().filter(system__in=systems)).select_related(
-            "buyer", "system"
+        orders = with_shares(
+            with_progress(Order.objects.published().filter(system__in=systems)).select_related(
+                "buyer", "buying_organization", "system"
+            )
         )
         figures = defaultdict(list)
         for row in key_figures(orders, context_pairs()):
@@ -226,13 +240,14 @@ class SystemDetail(PublishedDetailView):
         system = self.object
         self.variants = list(Variant.objects.published().filter(system=system))
         self.orders = list(
-            with_progress(Order.objects.published().filter(system=system))
-            .select_related("buyer", "system", "variant", "agreement")
+            with_shares(with_progress(Order.objects.published().filter(system=system)))
+            .select_related("buyer", "buying_organization", "system", "variant", "agreement")
             .prefetch_related(
                 Prefetch("deliveries", Delivery.objects.published().order_by("delivered_on"))
             )
         )
         self.deliveries = [delivery for order in self.orders for delivery in order.deliveries.all()]
+        self.shares = [share for order in self.orders for share in order.shares.all()]
         return super().get_context_data(
             variants=self.variants,
             orders=self.orders,
@@ -250,7 +265,7 @@ class SystemDetail(PublishedDetailView):
         )
 
     def cited_records(self, context):
-        return [self.object, *self.variants, *self.orders, *self.deliveries]
+        return [self.object, *self.variants, *self.orders, *self.deliveries, *self.shares]
 
     def structured_data(self):
         return structured.product(self.request, self.object)
@@ -262,10 +277,21 @@ class OrderDetail(PublishedDetailView):
 
     def get_queryset(self):
         return with_progress(super().get_queryset()).select_related(
-            "buyer", "system", "variant", "agreement", "contracting_authority", "supplier"
+            "buyer",
+            "buying_organization",
+            "system",
+            "variant",
+            "agreement",
+            "contracting_authority",
+            "supplier",
         )
 
     def get_context_data(self, **kwargs):
+        self.shares = list(
+            OrderShare.objects.published()
+            .filter(order=self.object)
+            .select_related("country", "organization")
+        )
         self.deliveries = list(
             Delivery.objects.published().filter(order=self.object).select_related("recipient")
         )
@@ -274,6 +300,7 @@ class OrderDetail(PublishedDetailView):
             Milestone.objects.published().filter(order=self.object).select_related("met_by")
         )
         return super().get_context_data(
+            shares=self.shares,
             deliveries=self.deliveries,
             planned=[milestone for milestone in self.milestones if not milestone.is_met],
             met=[milestone for milestone in self.milestones if milestone.is_met],
@@ -282,7 +309,7 @@ class OrderDetail(PublishedDetailView):
         )
 
     def cited_records(self, context):
-        return [self.object, *self.deliveries, *self.milestones]
+        return [self.object, *self.shares, *self.deliveries, *self.milestones]
 
 
 # Activities --------------------------------------------------------------------------------------
@@ -411,8 +438,28 @@ class OrganizationDetail(PublishedDetailView):
             .filter(organization=organization)
             .select_related("activity")
         )
+        self.memberships = list(
+            Membership.objects.published()
+            .filter(organization=organization)
+            .select_related("partnership", "organization", "through")
+        )
+        self.orders = list(
+            Order.objects.published()
+            .filter(
+                Q(buying_organization=organization)
+                | Q(
+                    pk__in=OrderShare.objects.published()
+                    .filter(organization=organization)
+                    .values("order")
+                )
+            )
+            .select_related("buyer", "buying_organization", "system")
+        )
         return super().get_context_data(
             parent=parent,
+            members=by_member(self.memberships),
+            agreements=Agreement.objects.published().filter(organization_parties=organization),
+            orders=self.orders,
             children=Organization.objects.published().filter(parent=organization),
             appointments=self.appointments,
             participations=self.participations,
@@ -421,7 +468,13 @@ class OrganizationDetail(PublishedDetailView):
         )
 
     def cited_records(self, context):
-        return [self.object, *self.appointments, *self.participations]
+        return [
+            self.object,
+            *self.appointments,
+            *self.participations,
+            *self.memberships,
+            *self.orders,
+        ]
 
     def structured_data(self):
         return structured.organization_like(self.request, self.object)
@@ -476,15 +529,25 @@ class CountryDetail(PublishedDetailView):
 
     def get_context_data(self, **kwargs):
         country = self.object
+        # Its own orders, and pooled orders in which it holds a share.
+        bought = Q(buyer=country) | Q(
+            pk__in=OrderShare.objects.published().filter(country=country).values("order")
+        )
         self.orders = list(
-            with_progress(Order.objects.published().filter(buyer=country)).select_related(
-                "buyer", "system", "agreement"
+            with_shares(
+                with_progress(Order.objects.published().filter(bought)).select_related(
+                    "buyer", "buying_organization", "system", "agreement"
+                )
             )
         )
+        for order in self.orders:
+            order.share_of_country = next(
+                (share for share in order.shares.all() if share.country_id == country.pk), None
+            )
         self.memberships = list(
             Membership.objects.published()
             .filter(country=country)
-            .select_related("partnership", "through")
+            .select_related("partnership", "country", "through")
         )
         self.programmes = list(
             ProgrammeParticipant.objects.published()
@@ -499,8 +562,8 @@ class CountryDetail(PublishedDetailView):
         )
         return super().get_context_data(
             orders=self.orders,
-            figures=key_figures(self.orders) if self.orders else [],
-            memberships=self.memberships,
+            figures=key_figures(self.orders, party=country) if self.orders else [],
+            memberships=by_member(self.memberships),
             programmes=self.programmes,
             activities=activities,
             **kwargs,
