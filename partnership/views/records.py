@@ -101,7 +101,7 @@ class PartnershipDetail(PublishedDetailView):
         self.memberships = list(
             Membership.objects.published()
             .filter(partnership=partnership)
-            .select_related("country", "organization", "through")
+            .select_related("partnership", "country", "organization", "through")
         )
         self.agreements = list(
             Agreement.objects.published()
