@@ -80,7 +80,7 @@ def fields(response) -> dict:
 
 
 def editor_api(editor):
-    api = APIClient()
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.force_authenticate(editor)
     return api
 
@@ -530,6 +530,8 @@ def count_queries(client, url) -> int:
         "orders-api",
         "shares-api",
         "memberships-api",
+        "partnerships-api",
+        "agreements-api",
     ],
 )
 def test_pages_and_lists_keep_their_queries_as_rows_grow(
@@ -555,6 +557,10 @@ def test_pages_and_lists_keep_their_queries_as_rows_grow(
         )
         for share in order.shares.all():
             factories.cite(share)
+        agreement = factories.agreement(partnership=partnership)
+        factories.cite(agreement)
+        agreement.parties.add(beta)
+        agreement.organization_parties.add(nato, other)
         return order
 
     first = grow()
@@ -567,6 +573,8 @@ def test_pages_and_lists_keep_their_queries_as_rows_grow(
         "orders-api": f"/api/v1/orders/?buying_organization={nato.slug}",
         "shares-api": f"/api/v1/shares/?buying_organization={nato.slug}",
         "memberships-api": f"/api/v1/memberships/?partnership={partnership.slug}",
+        "partnerships-api": f"/api/v1/partnerships/{partnership.slug}/",
+        "agreements-api": f"/api/v1/agreements/?partnership={partnership.slug}",
     }[page]
     grow()
     budget = count_queries(client, url)
