@@ -428,11 +428,16 @@ class TestPooledOrders:
         assert both.status_code == 400
         assert "buyer" in fields(both)
 
-    def test_the_timeline_names_the_organization(self, client, pooled):
-        _order, _alpha, _beta = pooled
-        entries = client.get("/api/v1/timeline/").json()
-        titles = [entry["title"] for entry in entries if "North Atlantic" in entry["title"]]
-        assert titles, "no timeline entry for the pooled order"
+    def test_the_timeline_names_the_organization_and_counts_the_order_for_each_country(
+        self, client, pooled
+    ):
+        order, alpha, beta = pooled
+        for country in (alpha, beta):
+            entries = client.get(
+                "/api/v1/timeline/", {"country": country.code, "kind": "order"}
+            ).json()
+            titles = [entry["title"] for entry in entries]
+            assert titles == ["North Atlantic Treaty Organization orders 30 × " + order.system.name]
 
 
 # The dataset -----------------------------------------------------------------------------------
