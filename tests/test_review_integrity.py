@@ -468,4 +468,5 @@ def test_the_revert_and_recover_pages_cost_the_same_for_more_rows(client, editor
         assert one == four
     else:
         assert (four - one) / 3 <= 25  # each delivery and its citation written back, checked
-    assert one <= (60 if view == "revision" else 90)
+    # A fixed cost per inline of child rows (shares, deliveries, milestones: about 5 each).
+    assert one <= (70 if view == "revision" else 90)
