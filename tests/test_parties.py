@@ -587,3 +587,25 @@ def test_pages_and_lists_keep_their_queries_as_rows_grow(
     grow()
     with django_assert_max_num_queries(budget):
         client.get(url)
+
+
+@pytest.mark.parametrize("model", ["ordershare", "membership", "order"])
+def test_admin_changelists_keep_their_queries_as_rows_grow(
+    admin_client, django_assert_max_num_queries, partnership, nato, model
+):
+    url = f"/admin/partnership/{model}/"
+
+    def grow():
+        other = factories.international_organization()
+        member(partnership, other, 2019, 2020)
+        member(partnership, other, 2022)
+        factories.pooled_order(
+            holders=[factories.country(), other], quantities=[1, 1], quantity=2, agreement=None
+        )
+
+    grow()
+    budget = count_queries(admin_client, url)
+    grow()
+    grow()
+    with django_assert_max_num_queries(budget):
+        assert admin_client.get(url).status_code == 200

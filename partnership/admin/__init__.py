@@ -409,7 +409,7 @@ class OrderAdmin(ImportExportAdminMixin, PublishableFactAdmin):
         "sources",
         "status",
     ]
-    list_filter = ["buyer", "buying_organization", "system", "order_status", "agreement"]
+    list_filter = ["buyer", "system", "order_status", "agreement"]
     list_select_related = ["buyer", "buying_organization", "system", "agreement"]
     search_fields = ["slug", "system__name", "buyer__name", "buying_organization__name", "summary"]
     autocomplete_fields = [
