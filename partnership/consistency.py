@@ -49,7 +49,7 @@ class Problem:
 
 def _orders():
     return (
-        Order.objects.select_related("agreement", "buyer", "system")
+        Order.objects.select_related("agreement", "buyer", "buying_organization", "system")
         .annotate(
             disclosed=Coalesce(Sum("deliveries__quantity"), 0),
             deliveries_count=Count("deliveries"),
@@ -130,9 +130,8 @@ def check_tranches(orders) -> list[Problem]:
     agreements = {}
     for order in orders:
         if order.agreement_id and order.order_status != Order.Status.CANCELLED:
-            by_agreement[order.agreement_id][(order.buyer.code, order.system.slug)] += (
-                order.quantity
-            )
+            buyer = order.buyer.code if order.buyer_id else order.buying_organization.slug
+            by_agreement[order.agreement_id][(buyer, order.system.slug)] += order.quantity
             agreements[order.agreement_id] = order.agreement
     tranche_sums: dict[int, dict[tuple, int]] = defaultdict(lambda: defaultdict(int))
     for agreement_id, sums in by_agreement.items():

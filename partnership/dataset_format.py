@@ -62,7 +62,7 @@ FIELDS = {
     "people": ["slug", "name", "rank", "country", "summary"],
     "appointments": ["organization", "title", "start", "end"],
     "partnerships": ["slug", "name", "acronym", "summary", "objectives"],
-    "memberships": ["country", "role", "through", "since", "until"],
+    "memberships": ["country", "organization", "role", "through", "since", "until"],
     "programmes": ["slug", "name", "partnerships", "launched_on", "lead_organization", "summary"],
     "participants": ["country", "role", "joined_on"],
     "agreements": [
@@ -78,6 +78,7 @@ FIELDS = {
         "in_force_on",
         "signatories",
         "parties",
+        "organization_parties",
         "amount",
         "currency",
         "summary",
@@ -98,6 +99,7 @@ FIELDS = {
         "slug",
         "partnerships",
         "buyer",
+        "buying_organization",
         "system",
         "variant",
         "quantity",
@@ -112,6 +114,7 @@ FIELDS = {
         "deliveries_tracked",
         "summary",
     ],
+    "shares": ["country", "organization", "quantity", "amount"],
     "deliveries": ["delivered_on", "quantity", "recipient", "summary"],
     "milestones": ["kind", "planned_on", "planned_until", "quantity", "met_by", "summary"],
     "activities": [
@@ -192,7 +195,7 @@ CHILDREN = {
     "partnerships": [("memberships", "memberships")],
     "programmes": [("participants", "participants")],
     "systems": [("variants", "variants")],
-    "orders": [("deliveries", "deliveries"), ("milestones", "milestones")],
+    "orders": [("shares", "shares"), ("deliveries", "deliveries"), ("milestones", "milestones")],
     "activities": [("participations", "participations")],
 }
 # Sections whose records may name a parent of their own type, which must come first.

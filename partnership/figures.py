@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .charts import Series
 from .claims import approximate, disputed
-from .models import Order, Organization, ProgrammeParticipant
+from .models import Country, Order, OrderShare, Organization, ProgrammeParticipant
 from .models.base import publication_q
 
 DISCLOSED = "disclosed"  # every delivery's number is known (possibly none delivered yet)
@@ -116,45 +116,132 @@ def context_pairs(partnership=None) -> set[tuple[int, int]]:
 
 
 def orders_of(partnership=None):
-    """The published orders the figures add up, annotated by `with_progress`, with `buyer` and
-    `system` selected: those of `partnership` when given, else of every partnership."""
+    """The published orders the figures add up, annotated by `with_progress`, with their buyer
+    and system selected and their shares prefetched: those of `partnership` when given, else of
+    every partnership."""
     orders = Order.objects.published()
     if partnership is not None:
         orders = orders.in_partnership(partnership)
-    return with_progress(orders).select_related("buyer", "system")
+    return with_shares(
+        with_progress(orders).select_related("buyer", "buying_organization", "system")
+    )
 
 
-def is_context(order: Order, pairs: set[tuple[int, int]]) -> bool:
-    return (order.system.programme_id, order.buyer_id) in pairs
+def with_shares(orders):
+    """Prefetch the shares readers may see of each order (pooled orders), with their holders."""
+    return orders.prefetch_related(
+        Prefetch("shares", OrderShare.objects.published().select_related("country", "organization"))
+    )
 
 
-def key_figures(orders: Iterable[Order], pairs: set[tuple[int, int]] | None = None) -> list[dict]:
-    """Ordered, approved and delivered quantities per buyer and system, from orders annotated by
-    `with_progress` (with `buyer` and `system` selected). Each row says whether it is context
-    (`pairs` from `context_pairs()`; none when not given)."""
+@dataclass
+class Portion:
+    """What one party (a country, or an organization) gets of an order: the whole order for
+    its buyer, or a share of a pooled order."""
+
+    party: object
+    order: Order
+    quantity: int
+    progress: Progress
+    whole: bool  # the whole order: its deliveries are this party's
+    tracked: bool
+    uncertain: bool = False
+
+
+def portions(order: Order) -> list[Portion]:
+    """An order split between the parties it is for. An order without shares is its buyer's
+    (country or organization). A pooled order counts for each holder of a share, with the
+    share's quantity when given; what the shares leave over stays with the buyer. Deliveries of a
+    pooled order are not attributed to the shares: once some are recorded, each share's progress
+    reads "not tracked" rather than a guess. Needs `shares` prefetched (`with_shares`)."""
+    if "shares" in getattr(order, "_prefetched_objects_cache", {}):
+        shares = list(order.shares.all())
+    else:
+        shares = list(OrderShare.objects.published().filter(order=order))
+    shares = [share for share in shares if share.holder is not None]
+    whole = Progress.of(order) if counts_as_ordered(order) else Progress()
+    if not shares:
+        return [
+            Portion(
+                order.purchaser,
+                order,
+                order.quantity,
+                whole,
+                True,
+                order.deliveries_tracked,
+                order.quantity_uncertain,
+            )
+        ]
+    started = bool(whole.delivered or whole.undisclosed or whole.untracked)
+    result = []
+    for share in shares:
+        quantity = share.quantity or 0
+        progress = Progress(ordered=quantity, untracked=int(started), orders=1)
+        if not counts_as_ordered(order):
+            progress = Progress()
+        result.append(
+            Portion(
+                share.holder,
+                order,
+                quantity,
+                progress,
+                False,
+                not started,
+                order.quantity_uncertain or share.quantity is None,
+            )
+        )
+    left = order.quantity - sum(share.quantity or 0 for share in shares)
+    if left > 0 and all(share.quantity is not None for share in shares):
+        progress = Progress(ordered=left, untracked=int(started), orders=1)
+        if not counts_as_ordered(order):
+            progress = Progress()
+        result.append(
+            Portion(
+                order.purchaser, order, left, progress, False, not started, order.quantity_uncertain
+            )
+        )
+    return result
+
+
+def is_context(order: Order, pairs: set[tuple[int, int]], party=None) -> bool:
+    party = party if party is not None else order.purchaser
+    return isinstance(party, Country) and (order.system.programme_id, party.pk) in pairs
+
+
+def key_figures(
+    orders: Iterable[Order], pairs: set[tuple[int, int]] | None = None, *, party=None
+) -> list[dict]:
+    """Ordered, approved and delivered quantities per party (the buying country or
+    organization, or the holder of a share of a pooled order) and system, from orders annotated
+    by `with_progress` (with `buyer`, `buying_organization` and `system` selected, `shares`
+    prefetched). Each row says whether it is context (`pairs` from `context_pairs()`; none when
+    not given). With `party`, only that party's rows."""
     pairs = pairs or set()
     figures: dict[tuple, dict] = {}
     for order in orders:
         if order.order_status == Order.Status.CANCELLED:
             continue
-        row = figures.setdefault(
-            (order.buyer_id, order.system_id),
-            {
-                "country": order.buyer,
-                "system": order.system,
-                "ordered": 0,
-                "approved": 0,
-                "progress": Progress(),
-                "uncertain": False,
-                "context": is_context(order, pairs),
-            },
-        )
-        if counts_as_ordered(order):
-            row["ordered"] += order.quantity
-            row["progress"] += Progress.of(order)
-        else:
-            row["approved"] += order.quantity
-        row["uncertain"] |= order.quantity_uncertain
+        for portion in portions(order):
+            if party is not None and portion.party != party:
+                continue
+            row = figures.setdefault(
+                (type(portion.party), portion.party.pk, order.system_id),
+                {
+                    "country": portion.party,
+                    "system": order.system,
+                    "ordered": 0,
+                    "approved": 0,
+                    "progress": Progress(),
+                    "uncertain": False,
+                    "context": is_context(order, pairs, portion.party),
+                },
+            )
+            if counts_as_ordered(order):
+                row["ordered"] += portion.quantity
+                row["progress"] += portion.progress
+            else:
+                row["approved"] += portion.quantity
+            row["uncertain"] |= portion.uncertain
     return sorted(
         figures.values(),
         key=lambda row: (row["context"], row["country"].t.name, -row["ordered"], -row["approved"]),
@@ -167,23 +254,26 @@ def split_figures(rows: list[dict]) -> tuple[list[dict], list[dict]]:
 
 
 def chart_series(orders: Iterable[Order]) -> list[Series]:
-    """One chart series per buyer, counting the same orders as `key_figures` (an order without a
-    date cannot be placed on a time axis and is left out). Orders need `buyer` selected and their
-    readable `deliveries` prefetched."""
-    by_buyer: dict[int, list[Order]] = {}
+    """One chart series per party, counting the same orders as `key_figures` (an order without a
+    date cannot be placed on a time axis and is left out). Orders need `buyer` and
+    `buying_organization` selected, their readable `deliveries` and `shares` prefetched."""
+    by_party: dict[tuple, list[Portion]] = {}
     for order in orders:
         if counts_as_ordered(order) and order.ordered_on:
-            by_buyer.setdefault(order.buyer_id, []).append(order)
+            for portion in portions(order):
+                key = (type(portion.party), portion.party.pk)
+                by_party.setdefault(key, []).append(portion)
     return [
         Series(
-            label=group[0].buyer.t.name,
-            ordered=[(order.ordered, order.quantity) for order in group],
+            label=group[0].party.t.name,
+            ordered=[(portion.order.ordered, portion.quantity) for portion in group],
             delivered=[
                 (delivery.delivered, delivery.quantity)
-                for order in group
-                for delivery in order.deliveries.all()
+                for portion in group
+                if portion.whole
+                for delivery in portion.order.deliveries.all()
             ],
-            tracked=all(order.deliveries_tracked for order in group),
+            tracked=all(portion.tracked for portion in group),
         )
-        for group in by_buyer.values()
+        for group in by_party.values()
     ]

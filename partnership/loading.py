@@ -37,6 +37,7 @@ from .models import (
     Membership,
     Milestone,
     Order,
+    OrderShare,
     Organization,
     Participation,
     Partnership,
@@ -267,10 +268,23 @@ class Loader:
         )
         for index, item in enumerate(spec.get("memberships") or []):
             where = f"{path}.memberships[{index}]"
-            self.keys(item, where, {"country", "role"}, keys_of("memberships"))
+            self.keys(item, where, {"role"}, keys_of("memberships"))
             values = {"role": item["role"], "through": self.country(item.get("through"), where)}
-            values |= self.partial_dates(item, where, "since", "until")
-            lookup = {"partnership": partnership, "country": self.country(item["country"], where)}
+            dates = self.partial_dates(item, where, "since", "until")
+            values |= {name: value for name, value in dates.items() if name.startswith("until")}
+            # A member that left and re-joined has a row per period: the period's start is
+            # part of what names the row.
+            lookup = (
+                {
+                    "partnership": partnership,
+                    "country": self.country(item.get("country"), where),
+                    "organization": self.ref(
+                        Organization, item.get("organization"), f"{where}.organization"
+                    ),
+                }
+                | {"since": None}
+                | {name: value for name, value in dates.items() if name.startswith("since")}
+            )
             self.fact(Membership, item, where, lookup, values)
 
     def load_programme(self, spec, path):
@@ -327,6 +341,10 @@ class Loader:
                 for slug in spec.get("signatories", [])
             ],
             "parties": [self.country(code, f"{path}.parties") for code in spec.get("parties", [])],
+            "organization_parties": [
+                self.ref(Organization, slug, f"{path}.organization_parties")
+                for slug in spec.get("organization_parties", [])
+            ],
         }
         self.fact(Agreement, spec, path, {"slug": spec["slug"]}, values, publishable=True, m2m=m2m)
 
@@ -365,7 +383,7 @@ class Loader:
         self.keys(
             spec,
             path,
-            {"slug", "buyer", "system", "quantity"},
+            {"slug", "system", "quantity"},
             keys_of("orders"),
         )
         values = self.pick(
@@ -373,7 +391,10 @@ class Loader:
         )
         if "status" in spec:
             values["order_status"] = spec["status"]
-        values["buyer"] = self.country(spec["buyer"], path)
+        values["buyer"] = self.country(spec.get("buyer"), path)
+        values["buying_organization"] = self.ref(
+            Organization, spec.get("buying_organization"), f"{path}.buying_organization"
+        )
         values["system"] = system = self.ref(System, spec["system"], f"{path}.system")
         values["variant"] = self.ref(
             Variant, spec.get("variant") and f"{system.slug}/{spec['variant']}", f"{path}.variant"
@@ -393,6 +414,18 @@ class Loader:
             aliases={"status": "order_status"},
             m2m=self.partnerships(spec, path),
         )
+        for index, item in enumerate(spec.get("shares") or []):
+            where = f"{path}.shares[{index}]"
+            self.keys(item, where, set(), keys_of("shares"))
+            lookup = {
+                "order": order,
+                "country": self.country(item.get("country"), where),
+                "organization": self.ref(
+                    Organization, item.get("organization"), f"{where}.organization"
+                ),
+            }
+            values = {"quantity": item.get("quantity"), "amount": self.amount(item, where)}
+            self.fact(OrderShare, item, where, lookup, values)
         for index, item in enumerate(spec.get("deliveries") or []):
             where = f"{path}.deliveries[{index}]"
             self.keys(item, where, {"delivered_on"}, keys_of("deliveries"))

@@ -18,7 +18,9 @@ def locked(model: type[models.Model], pk) -> models.QuerySet:
 
     Outside a transaction there is nothing to hold the lock for (the write that follows would
     run in another one): the row is read unlocked."""
-    queryset = model._base_manager.filter(pk=pk)
+    # Unordered: a default ordering on a nullable link (an order's buyer) would join it, and
+    # PostgreSQL cannot lock the nullable side of an outer join.
+    queryset = model._base_manager.filter(pk=pk).order_by()
     if transaction.get_connection(router.db_for_write(model)).in_atomic_block:
         queryset = queryset.select_for_update()
     return queryset

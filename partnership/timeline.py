@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +23,7 @@ from .models import (
     Membership,
     Milestone,
     Order,
+    OrderShare,
     Organization,
     Programme,
     Rank,
@@ -113,10 +114,34 @@ def _agreements(country, partnership=None):
             )
 
 
+def _bought_by(country, prefix=""):
+    """Orders (reached through `prefix`) that `country` bought or holds a share of."""
+    shared = OrderShare.objects.published().filter(country=country).values("order")
+    return Q(**{f"{prefix}buyer": country}) | Q(**{f"{prefix}pk__in": shared})
+
+
+def _with_parties(queryset, prefix=""):
+    return queryset.select_related(
+        f"{prefix}buyer", f"{prefix}buying_organization", f"{prefix}system"
+    ).prefetch_related(
+        Prefetch(
+            f"{prefix}shares",
+            OrderShare.objects.published().select_related("country"),
+            to_attr="visible_shares",
+        )
+    )
+
+
+def _codes(order) -> set[str]:
+    """The countries an order is for: its buyer, and the holders of its shares."""
+    codes = {order.buyer.code} if order.buyer_id else set()
+    return codes | {share.country.code for share in order.visible_shares if share.country_id}
+
+
 def _orders(country, partnership=None):
-    queryset = Order.objects.published().exclude(ordered_on=None).select_related("buyer", "system")
+    queryset = _with_parties(Order.objects.published().exclude(ordered_on=None))
     if country:
-        queryset = queryset.filter(buyer=country)
+        queryset = queryset.filter(_bought_by(country))
     if partnership:
         queryset = queryset.in_partnership(partnership)
     for order in queryset:
@@ -125,7 +150,7 @@ def _orders(country, partnership=None):
         else:
             template = _("%(buyer)s orders %(count)s")
         title = template % {
-            "buyer": order.buyer.t.name,
+            "buyer": order.purchaser.t.name,
             "count": _count(order.quantity, order.system.t.name),
         }
         yield Entry(
@@ -134,15 +159,15 @@ def _orders(country, partnership=None):
             title,
             order,
             order.get_absolute_url(),
-            {order.buyer.code},
+            _codes(order),
             date_field="ordered_on",
         )
 
 
 def _deliveries(country, partnership=None):
-    queryset = Delivery.objects.published().select_related("order__buyer", "order__system")
+    queryset = _with_parties(Delivery.objects.published(), "order__")
     if country:
-        queryset = queryset.filter(order__buyer=country)
+        queryset = queryset.filter(order__in=Order.objects.filter(_bought_by(country)))
     if partnership:
         queryset = queryset.in_partnership(partnership)
     for delivery in queryset:
@@ -151,14 +176,14 @@ def _deliveries(country, partnership=None):
             what = _count(delivery.quantity, order.system.t.name)
         else:
             what = _("%(system)s (number not disclosed)") % {"system": order.system.t.name}
-        title = _("%(buyer)s receives %(what)s") % {"buyer": order.buyer.t.name, "what": what}
+        title = _("%(buyer)s receives %(what)s") % {"buyer": order.purchaser.t.name, "what": what}
         yield Entry(
             delivery.delivered,
             "delivery",
             title,
             delivery,
             order.get_absolute_url(),
-            {order.buyer.code},
+            _codes(order),
             date_field="delivered_on",
         )
 
@@ -244,7 +269,9 @@ def _appointments(country, partnership=None):
 
 def _memberships(country, partnership=None):
     queryset = (
-        Membership.objects.published().exclude(since=None).select_related("country", "partnership")
+        Membership.objects.published()
+        .exclude(since=None)
+        .select_related("country", "organization", "partnership")
     )
     if country:
         queryset = queryset.filter(country=country)
@@ -252,7 +279,7 @@ def _memberships(country, partnership=None):
         queryset = queryset.in_partnership(partnership)
     for membership in queryset:
         title = _("%(country)s joins %(partnership)s (%(role)s)") % {
-            "country": membership.country.t.name,
+            "country": membership.member.t.name,
             "partnership": membership.partnership,
             "role": membership.get_role_display().lower(),
         }
@@ -262,7 +289,7 @@ def _memberships(country, partnership=None):
             title,
             membership,
             membership.partnership.get_absolute_url(),
-            {membership.country.code},
+            {membership.country.code} if membership.country_id else set(),
             date_field="since",
         )
 
@@ -335,13 +362,12 @@ def build(*, kinds=None, country=None, partnership=None) -> list[Entry]:
 def planned(*, country=None, partnership=None) -> list[Entry]:
     """The plans announced for orders (about `country` if given, of `partnership` if given)
     that no delivery has met yet, in the order they are due: kept apart from the dated facts."""
-    queryset = (
-        Milestone.objects.published()
-        .filter(met_by=None, order__in=Order.objects.published())
-        .select_related("order__buyer", "order__system")
+    queryset = Milestone.objects.published().filter(
+        met_by=None, order__in=Order.objects.published()
     )
+    queryset = _with_parties(queryset, "order__")
     if country:
-        queryset = queryset.filter(order__buyer=country)
+        queryset = queryset.filter(order__in=Order.objects.filter(_bought_by(country)))
     if partnership:
         queryset = queryset.in_partnership(partnership)
     entries = []
@@ -350,7 +376,7 @@ def planned(*, country=None, partnership=None) -> list[Entry]:
         title = _("%(milestone)s: %(count)s for %(buyer)s") % {
             "milestone": milestone.get_kind_display(),
             "count": _count(milestone.quantity or order.quantity, order.system.t.name),
-            "buyer": order.buyer.t.name,
+            "buyer": order.purchaser.t.name,
         }
         entries.append(
             Entry(
@@ -359,7 +385,7 @@ def planned(*, country=None, partnership=None) -> list[Entry]:
                 title,
                 milestone,
                 order.get_absolute_url(),
-                {order.buyer.code},
+                _codes(order),
                 until=milestone.until if milestone.planned_until else None,
                 date_field="planned_on",
             )

@@ -20,6 +20,7 @@ from partnership.models import (
     Membership,
     Milestone,
     Order,
+    OrderShare,
     Organization,
     Participation,
     Partnership,
@@ -400,3 +401,49 @@ def _register_slug_history():
 
 
 _register_slug_history()
+
+
+def order_share(**kwargs):
+    kwargs.setdefault("order", order())
+    if "organization" not in kwargs:
+        kwargs.setdefault("country", country())
+    return OrderShare.objects.create(**{"quantity": 1} | kwargs)
+
+
+FACTORIES[OrderShare] = order_share
+
+
+def international_organization(**kwargs):
+    """An organization that is not a country's: a partnership member, a party, a buyer."""
+    return organization(**{"kind": "other", "country": None} | kwargs)
+
+
+def pooled_order(*, holders, quantities, **kwargs):
+    """A published order bought by an international organization on behalf of `holders`
+    (countries or organizations), each with its share."""
+    kwargs.setdefault("buying_organization", international_organization())
+    made = order(buyer=None, **kwargs)
+    for holder, quantity in zip(holders, quantities, strict=True):
+        field = "country" if isinstance(holder, Country) else "organization"
+        OrderShare.objects.create(order=made, quantity=quantity, **{field: holder})
+    return made
+
+
+def examples_the_dataset_lacks():
+    """Published rows of what the CaMo dataset has no example of (an organization as a member,
+    a pooled order and its shares), so that schema-wide tests have one of each link."""
+    partnership = Partnership.objects.published().order_by("pk").first()
+    member = international_organization()
+    cite(member)
+    cite(membership(partnership=partnership, country=None, organization=member))
+    made = pooled_order(
+        holders=[Country.objects.published().order_by("pk").first(), member],
+        quantities=[2, 1],
+        quantity=3,
+        agreement=None,
+    )
+    cite(made)
+    cite(made.system)
+    for share in made.shares.all():
+        cite(share)
+    return made

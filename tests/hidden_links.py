@@ -20,6 +20,7 @@ from django.utils import timezone
 from partnership.models import ArticleLink, Citation, Tag
 from partnership.models.base import Fact, Publishable, Status
 from partnership.visibility import gated
+from tests.factories import examples_the_dataset_lacks
 
 MARK = "zzhiddenzz"
 HIDDEN_COUNTRY_CODE = "XQ"
@@ -166,11 +167,20 @@ def make_hidden_records():
 def link_hidden_records():
     """{model: hidden record} after linking each from a published record through every
     relation, nullable foreign keys included (which readers then see empty)."""
+    examples_the_dataset_lacks()
     hidden, later = make_hidden_records()
-    for model, field, target in later:
-        # A row already linked through the field satisfies the model's constraints on it.
-        example = visible_example(model, **{f"{field.name}__isnull": False}) or visible_example(
-            model
+    # A row already linked through the field satisfies the model's constraints on it. Chosen
+    # before any link is made: a link to a hidden record may hide the row itself (a membership
+    # of a hidden member), and the rows that depend on it (the shares of a hidden order).
+    examples = [
+        (
+            model,
+            field,
+            target,
+            visible_example(model, **{f"{field.name}__isnull": False}) or visible_example(model),
         )
+        for model, field, target in later
+    ]
+    for model, field, target, example in examples:
         model.objects.filter(pk=example.pk).update(**{field.name: target})
     return hidden

@@ -291,8 +291,12 @@ class TestCsv:
 
     def test_datapackage_describes_every_csv_table(self, api):
         package = api.get("/api/v1/datapackage.json").json()
-        # Every list, and the deliveries flattened (tests/test_api_deliveries.py).
-        assert {resource["name"] for resource in package["resources"]} == {*ENDPOINTS, "delivery"}
+        # Every list, and the deliveries and shares flattened (tests/test_api_deliveries.py).
+        assert {resource["name"] for resource in package["resources"]} == {
+            *ENDPOINTS,
+            "delivery",
+            "share",
+        }
         orders = next(resource for resource in package["resources"] if resource["name"] == "order")
         header = api.get("/api/v1/orders/?format=csv").content.decode().splitlines()[0].split(",")
         assert [field["name"] for field in orders["schema"]["fields"]] == header

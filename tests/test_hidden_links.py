@@ -15,6 +15,7 @@ from django.utils import translation
 
 from partnership.models.base import Publishable
 from partnership.visibility import gated
+from tests.factories import examples_the_dataset_lacks
 from tests.hidden_links import (
     HIDDEN_COUNTRY_CODE,
     MARK,
@@ -190,6 +191,7 @@ def test_hidden_records_change_nothing_readers_see():
     depends on one (issue 12, point 10: filters counting draft participations, draft sources
     counted, deliveries of hidden orders in charts)."""
     client = Client()
+    examples_the_dataset_lacks()
     with translation.override("en"):
         before = what_readers_see(client)
         make_hidden_records()

@@ -21,6 +21,7 @@ from partnership.models import (
     Membership,
     Milestone,
     Order,
+    OrderShare,
     Participation,
     Partnership,
     Person,
@@ -78,6 +79,10 @@ def parents():
         Delivery: (
             lambda: sourced(factories.order(quantity=40)),
             lambda: {"delivered_on": "2026-10-01", "delivered_on_precision": "3", "quantity": "20"},
+        ),
+        OrderShare: (
+            lambda: sourced(factories.order(quantity=40)),
+            lambda: {"country": factories.country().pk, "quantity": "10"},
         ),
         Milestone: (
             lambda: sourced(factories.order(quantity=40)),
@@ -142,7 +147,7 @@ def publish_all(editor):
 def test_a_row_added_inline_waits_for_review(client, contributor, editor, child):
     make_parent, row = parents()[child]
     parent = make_parent()
-    if child is Delivery:
+    if child in (Delivery, OrderShare):
         sourced(parent.system)
     before = reader_view(parent)
     client.force_login(contributor)
@@ -169,7 +174,7 @@ def test_a_row_added_inline_waits_for_review(client, contributor, editor, child)
 def test_a_row_added_in_its_own_admin_waits_for_review(client, contributor, editor, child):
     make_parent, row = parents()[child]
     parent = make_parent()
-    if child is Delivery:
+    if child in (Delivery, OrderShare):
         sourced(parent.system)
     before = reader_view(parent)
     client.force_login(contributor)
@@ -196,6 +201,8 @@ def test_a_row_changed_in_its_own_admin_waits_for_review(client, contributor, ed
         existing = factories.delivery(order=parent, quantity=3)
         changes = {"quantity": "4"}
     else:
+        if child is OrderShare:
+            sourced(parent.system)
         existing = factories.make(child, **{records.parent_field(child).name: parent})
         changes = {
             Appointment: {"title": "Proposed title"},
@@ -204,6 +211,7 @@ def test_a_row_changed_in_its_own_admin_waits_for_review(client, contributor, ed
             Variant: {"designation": "Proposed designation"},
             Participation: {"strength": "250"},
             Milestone: {"quantity": "12"},
+            OrderShare: {"quantity": "12"},
         }[child]
     stored = child.objects.filter(pk=existing.pk).values().get()
     before = reader_view(parent)

@@ -19,6 +19,7 @@ from ..models import (
     Membership,
     Milestone,
     Order,
+    OrderShare,
     Organization,
     Participation,
     Partnership,
@@ -33,6 +34,8 @@ from ..models import (
     Tag,
     Variant,
     check_deliveries_fit,
+    check_member_periods,
+    check_shares_fit,
 )
 from ..records import register_models
 from ..resources import (
@@ -148,11 +151,73 @@ class AppointmentAdmin(FactAdmin):
     autocomplete_fields = ["person", "organization"]
 
 
+class RowsCheckedTogetherFormSet(BaseInlineFormSet):
+    """An inline whose rows obey a rule over all of them (periods that do not overlap, shares
+    that fit the order): each row's own clean() leaves the rule to the formset, which checks
+    the rows as they are about to be saved, in place of the stored ones."""
+
+    flag = ""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        setattr(form.instance, self.flag, True)
+        return form
+
+    @property
+    def empty_form(self):
+        form = super().empty_form
+        setattr(form.instance, self.flag, True)
+        return form
+
+    def kept_forms(self):
+        return [
+            form
+            for form in self.forms
+            if form.cleaned_data and not (self.can_delete and self._should_delete_form(form))
+        ]
+
+    def replaced(self):
+        return [form.instance.pk for form in self.forms if form.instance.pk]
+
+    def check(self, kept):
+        raise NotImplementedError
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        try:
+            self.check(self.kept_forms())
+        except ValidationError as error:
+            raise ValidationError(error.messages) from error
+
+
+class MembershipFormSet(RowsCheckedTogetherFormSet):
+    """Refuse periods of one member that overlap, counting the rows being added or changed."""
+
+    flag = "_periods_checked_together"
+
+    def check(self, kept):
+        check_member_periods(
+            self.instance, [form.instance for form in kept], replacing=self.replaced()
+        )
+
+
 class MembershipInline(EfficientInline):
     model = Membership
+    formset = MembershipFormSet
     fk_name = "partnership"
-    fields = ["country", "role", "through", "since", "since_precision", "until", "until_precision"]
-    autocomplete_fields = ["country", "through"]
+    fields = [
+        "country",
+        "organization",
+        "role",
+        "through",
+        "since",
+        "since_precision",
+        "until",
+        "until_precision",
+    ]
+    autocomplete_fields = ["country", "organization", "through"]
 
 
 @admin.register(Partnership)
@@ -165,11 +230,15 @@ class PartnershipAdmin(PublishableFactAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(FactAdmin):
-    list_display = ["country", "partnership", "role", "through", "joined", "sources"]
+    list_display = ["member", "partnership", "role", "through", "joined", "left", "sources"]
     list_filter = ["role", "partnership"]
-    list_select_related = ["country", "partnership", "through"]
-    search_fields = ["country__name", "partnership__name"]
-    autocomplete_fields = ["partnership", "country", "through"]
+    list_select_related = ["country", "organization", "partnership", "through"]
+    search_fields = ["country__name", "organization__name", "partnership__name"]
+    autocomplete_fields = ["partnership", "country", "organization", "through"]
+
+    @admin.display(description=_("member"), ordering="country__name")
+    def member(self, obj):
+        return obj.member
 
 
 class TrancheInline(EfficientInline):
@@ -197,7 +266,13 @@ class AgreementAdmin(PublishableFactAdmin):
     list_filter = ["kind", "partnership"]
     list_select_related = ["partnership"]
     search_fields = ["title", "short_title", "official_title", "summary"]
-    autocomplete_fields = ["partnership", "parent", "signatories", "parties"]
+    autocomplete_fields = [
+        "partnership",
+        "parent",
+        "signatories",
+        "parties",
+        "organization_parties",
+    ]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "signed_on"
     inlines = [TrancheInline]
@@ -278,6 +353,27 @@ class DeliveryFormSet(BaseInlineFormSet):
             raise ValidationError(error.messages) from error
 
 
+class OrderShareFormSet(RowsCheckedTogetherFormSet):
+    """Refuse shares that add up to more than the order."""
+
+    flag = "_shares_checked_together"
+
+    def check(self, kept):
+        if self.instance.quantity:
+            check_shares_fit(
+                self.instance,
+                [form.cleaned_data.get("quantity") for form in kept],
+                replacing=self.replaced(),
+            )
+
+
+class OrderShareInline(EfficientInline):
+    model = OrderShare
+    formset = OrderShareFormSet
+    fields = ["country", "organization", "quantity", "amount"]
+    autocomplete_fields = ["country", "organization"]
+
+
 class DeliveryInline(EfficientInline):
     model = Delivery
     formset = DeliveryFormSet
@@ -306,6 +402,7 @@ class OrderAdmin(ImportExportAdminMixin, PublishableFactAdmin):
     list_display = [
         "__str__",
         "buyer",
+        "buying_organization",
         "system",
         "quantity",
         "ordered",
@@ -315,10 +412,11 @@ class OrderAdmin(ImportExportAdminMixin, PublishableFactAdmin):
         "status",
     ]
     list_filter = ["partnerships", "buyer", "system", "order_status", "agreement"]
-    list_select_related = ["buyer", "system", "agreement"]
-    search_fields = ["slug", "system__name", "buyer__name", "summary"]
+    list_select_related = ["buyer", "buying_organization", "system", "agreement"]
+    search_fields = ["slug", "system__name", "buyer__name", "buying_organization__name", "summary"]
     autocomplete_fields = [
         "buyer",
+        "buying_organization",
         "system",
         "variant",
         "agreement",
@@ -327,7 +425,7 @@ class OrderAdmin(ImportExportAdminMixin, PublishableFactAdmin):
         "partnerships",
     ]
     date_hierarchy = "ordered_on"
-    inlines = [DeliveryInline, MilestoneInline]
+    inlines = [OrderShareInline, DeliveryInline, MilestoneInline]
 
 
 @admin.register(Delivery)
@@ -335,17 +433,42 @@ class DeliveryAdmin(ImportExportAdminMixin, FactAdmin):
     resource_classes = [DeliveryResource]
     list_display = ["__str__", "order", "delivered", "quantity", "recipient", "sources"]
     list_filter = ["order__buyer", "order__system"]
-    list_select_related = ["order__buyer", "order__system", "recipient"]
+    list_select_related = [
+        "order__buyer",
+        "order__buying_organization",
+        "order__system",
+        "recipient",
+    ]
     search_fields = ["order__slug", "order__system__name", "summary"]
     autocomplete_fields = ["order", "recipient"]
     date_hierarchy = "delivered_on"
+
+
+@admin.register(OrderShare)
+class OrderShareAdmin(FactAdmin):
+    list_display = ["__str__", "order", "quantity", "amount", "sources"]
+    list_filter = ["country", "order__system"]
+    list_select_related = [
+        "country",
+        "organization",
+        "order__buyer",
+        "order__buying_organization",
+        "order__system",
+    ]
+    search_fields = ["order__slug", "order__system__name", "country__name", "organization__name"]
+    autocomplete_fields = ["order", "country", "organization"]
 
 
 @admin.register(Milestone)
 class MilestoneAdmin(FactAdmin):
     list_display = ["__str__", "order", "planned", "quantity", "met_by", "sources"]
     list_filter = ["kind", "order__buyer", "order__system"]
-    list_select_related = ["order__buyer", "order__system", "met_by"]
+    list_select_related = [
+        "order__buyer",
+        "order__buying_organization",
+        "order__system",
+        "met_by",
+    ]
     search_fields = ["order__slug", "order__system__name", "summary"]
     autocomplete_fields = ["order"]
     raw_id_fields = ["met_by"]

@@ -104,9 +104,13 @@ class RecordAdmin(ReviewedAdminMixin, EfficientFormMixin, VersionAdmin):
         ):
             # The list's queryset may be annotated (GROUP BY), which cannot be locked.
             selected = queryset.values_list("pk", flat=True)
-            for obj in self.model._default_manager.filter(
-                pk__in=list(selected)
-            ).select_for_update():
+            # Ordered by key: a default ordering on a nullable link (an order's buyer) would
+            # join it, and PostgreSQL cannot lock the nullable side of an outer join.
+            for obj in (
+                self.model._default_manager.filter(pk__in=list(selected))
+                .order_by("pk")
+                .select_for_update()
+            ):
                 if not can_edit(request.user, obj):
                     continue
                 obj.track_translations(confirm=True)

@@ -67,7 +67,12 @@ class RecordType:
             case "order":
                 year = Cast(ExtractYear("ordered_on"), CharField())
                 return Concat(
-                    text(model, "buyer__name", language),
+                    Coalesce(
+                        text(model, "buyer__name", language),
+                        text(model, "buying_organization__name", language),
+                        Value(""),
+                        output_field=CharField(),
+                    ),
                     Value(": "),
                     Cast("quantity", CharField()),
                     Value(" × "),
@@ -121,7 +126,7 @@ def searched(model, *names: str) -> tuple[str, ...]:
 
 
 SEARCHED = {
-    "order": ("slug", "buyer__name", "system__name"),
+    "order": ("slug", "buyer__name", "buying_organization__name", "system__name"),
     "quote": ("slug", "text", "person__name"),
     "country": ("name", "code", "slug"),
 }

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from .deliveries import DeliveryViewSet
 from .fields import SlugReference
 from .renderers import csv_columns
+from .shares import ShareViewSet
 from .views import EXPORTS, HttpMixin
 
 LICENCE = {
@@ -24,8 +25,9 @@ LICENCE = {
 
 
 def resources() -> dict:
-    """Resource name -> viewset: every record list, and the flat list of deliveries."""
-    return {**EXPORTS, "delivery": DeliveryViewSet}
+    """Resource name -> viewset: every record list, and the flat lists of deliveries and of
+    the shares of pooled orders."""
+    return {**EXPORTS, "delivery": DeliveryViewSet, "share": ShareViewSet}
 
 
 def linked_model(serializer, field):

@@ -22,6 +22,12 @@ class DeliveryRowSerializer(ChildSerializer):
     html_url = serializers.SerializerMethodField(help_text="The order's page, which lists it.")
     order = slug_of(Order, read_only=True)
     buyer = country_code(source="order.buyer", read_only=True, help_text="The buyer's code.")
+    buying_organization = slug_of(
+        Organization,
+        source="order.buying_organization",
+        read_only=True,
+        help_text="The organization that bought for several, instead of a country.",
+    )
     system = slug_of(System, source="order.system", read_only=True)
     variant = slug_of(Variant, source="order.variant", read_only=True)
     delivered = PartialDateField("delivered_on", read_only=True)
@@ -36,6 +42,7 @@ class DeliveryRowSerializer(ChildSerializer):
             "id",
             "order",
             "buyer",
+            "buying_organization",
             "system",
             "variant",
             "delivered",
@@ -83,7 +90,13 @@ class DeliveryViewSet(RecordViewSet):
     http_method_names = ["get", "head", "options"]
     lookup_field = "pk"
     lookup_value_regex = r"[0-9]+"
-    related = ("order__buyer", "order__system", "order__variant", "recipient")
+    related = (
+        "order__buyer",
+        "order__buying_organization",
+        "order__system",
+        "order__variant",
+        "recipient",
+    )
     search_fields = ["summary", "order__slug", "order__system__name", "recipient__name"]
     ordering_fields = ["delivered_on", "quantity", "updated_at"]
 

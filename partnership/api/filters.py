@@ -21,6 +21,7 @@ from ..models import (
     Event,
     Membership,
     Order,
+    OrderShare,
     Organization,
     Partnership,
     Person,
@@ -287,6 +288,11 @@ class PartnershipFilter(FactFilterSet):
     country = code(
         "memberships__country__code", distinct=True, help_text="ISO code of a member country."
     )
+    organization = slug(
+        "memberships__organization__slug",
+        distinct=True,
+        help_text="Slug of a member organization.",
+    )
 
     class Meta:
         model = Partnership
@@ -296,6 +302,7 @@ class PartnershipFilter(FactFilterSet):
 class MembershipFilter(FactFilterSet):
     partnership = slug("partnership__slug")
     country = code("country__code", help_text="ISO country code, e.g. LU.")
+    organization = slug("organization__slug", help_text="Slug of a member organization.")
     role = filters.ChoiceFilter(choices=Membership.Role.choices)
 
     class Meta:
@@ -307,6 +314,11 @@ class AgreementFilter(FactFilterSet):
     partnership = slug("partnership__slug")
     kind = filters.ChoiceFilter(choices=Agreement.Kind.choices)
     country = code("parties__code", distinct=True, help_text="ISO code of a party.")
+    organization = slug(
+        "organization_parties__slug",
+        distinct=True,
+        help_text="Slug of an organization party to it.",
+    )
     signed_after = filters.DateFilter(field_name="signed_on", lookup_expr="gte")
     signed_before = filters.DateFilter(field_name="signed_on", lookup_expr="lte")
 
@@ -342,7 +354,15 @@ class SystemFilter(FactFilterSet):
 
 
 class OrderFilter(FactFilterSet):
-    country = code("buyer__code", help_text="ISO code of the buyer, e.g. BE.")
+    country = filters.CharFilter(
+        method="filter_country",
+        help_text="ISO code of a country the order is for: its buyer, or a country holding a "
+        "share of a pooled order, e.g. BE.",
+    )
+    buying_organization = slug(
+        "buying_organization__slug",
+        help_text="Slug of the organization buying on behalf of others, e.g. occar.",
+    )
     system = slug("system__slug")
     category = filters.ChoiceFilter(field_name="system__category", choices=System.Category.choices)
     agreement = slug("agreement__slug")
@@ -357,6 +377,12 @@ class OrderFilter(FactFilterSet):
     class Meta:
         model = Order
         fields = []
+
+    def filter_country(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        shares = OrderShare.objects.visible_to(user).filter(country__code__iexact=value)
+        bought = through_visible(self, queryset, Q(buyer__code__iexact=value), "buyer__code")
+        return queryset.filter(bought | Q(pk__in=shares.values("order")))
 
 
 class ActivityFilter(FactFilterSet):

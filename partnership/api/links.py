@@ -116,7 +116,10 @@ class OrderLinkSerializer(serializers.Serializer):
 
     slug = serializers.SlugField(read_only=True)
     name = serializers.SerializerMethodField()
-    buyer = serializers.CharField(source="buyer.code", read_only=True)
+    buyer = serializers.CharField(source="buyer.code", read_only=True, allow_null=True)
+    buying_organization = serializers.CharField(
+        source="buying_organization.slug", read_only=True, allow_null=True
+    )
     system = serializers.CharField(source="system.slug", read_only=True)
     quantity = serializers.IntegerField(read_only=True)
     api_url = serializers.SerializerMethodField()

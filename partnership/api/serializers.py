@@ -24,6 +24,7 @@ from ..models import (
     Event,
     Membership,
     Order,
+    OrderShare,
     Organization,
     Participation,
     Partnership,
@@ -301,7 +302,15 @@ class PersonSerializer(FactRecordSerializer):
 class MembershipSerializer(ModelRulesMixin, FactFields, ModelSerializer):
     api_url = PlainHyperlink(view_name="api:membership-detail")
     partnership = slug_of(Partnership)
-    country = country_code()
+    country = country_code(
+        required=False, allow_null=True, help_text="The member country (or `organization`)."
+    )
+    organization = slug_of(
+        Organization,
+        required=False,
+        allow_null=True,
+        help_text="The member organization, when the member is not a country.",
+    )
     through = country_code(required=False, allow_null=True)
     since = PartialDateField("since")
     until = PartialDateField("until")
@@ -314,6 +323,7 @@ class MembershipSerializer(ModelRulesMixin, FactFields, ModelSerializer):
             "id",
             "partnership",
             "country",
+            "organization",
             "role",
             "through",
             "since",
@@ -346,6 +356,12 @@ class AgreementSerializer(FactRecordSerializer):
     in_force = PartialDateField("in_force_on")
     signatories = slug_of(Person, many=True, required=False)
     parties = country_code(many=True, required=False)
+    organization_parties = slug_of(
+        Organization,
+        many=True,
+        required=False,
+        help_text="Parties that are not countries (international organizations...).",
+    )
     orders = OrderLinkSerializer(
         many=True, read_only=True, help_text="The published orders placed under it."
     )
@@ -365,6 +381,7 @@ class AgreementSerializer(FactRecordSerializer):
             "in_force",
             "signatories",
             "parties",
+            "organization_parties",
             "amount",
             "currency",
             "summary",
@@ -449,8 +466,28 @@ class DeliverySerializer(ChildSerializer):
         fields = ["delivered", "quantity", "recipient", "summary", *FACT]
 
 
+class OrderShareSerializer(ChildSerializer):
+    country = country_code(read_only=True)
+    organization = slug_of(Organization, read_only=True)
+
+    class Meta:
+        model = OrderShare
+        fields = ["country", "organization", "quantity", "amount", *FACT]
+
+
 class OrderSerializer(FactRecordSerializer):
-    buyer = country_code()
+    buyer = country_code(
+        required=False,
+        allow_null=True,
+        help_text="ISO code of the buying country; null when an organization buys for several.",
+    )
+    buying_organization = slug_of(
+        Organization,
+        required=False,
+        allow_null=True,
+        help_text="The organization buying on behalf of several (OCCAR, NSPA...); their parts "
+        "are in `shares`.",
+    )
     system = slug_of(System)
     variant = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     ordered = PartialDateField("ordered_on")
@@ -471,6 +508,12 @@ class OrderSerializer(FactRecordSerializer):
         "`undisclosed`: deliveries started but some numbers were not disclosed; "
         "`not_tracked`: this knowledge base does not follow this order's deliveries."
     )
+    shares = OrderShareSerializer(
+        many=True,
+        read_only=True,
+        help_text="What each country or organization gets of a pooled order (amounts in the "
+        "order's currency).",
+    )
     deliveries = DeliverySerializer(many=True, read_only=True)
 
     @extend_schema_field(
@@ -486,6 +529,7 @@ class OrderSerializer(FactRecordSerializer):
         fields = [
             *RecordSerializer.record_fields,
             "buyer",
+            "buying_organization",
             "system",
             "variant",
             "quantity",
@@ -503,6 +547,7 @@ class OrderSerializer(FactRecordSerializer):
             "delivered_quantity",
             "undisclosed_deliveries",
             "delivery_state",
+            "shares",
             "deliveries",
             *FACT,
         ]

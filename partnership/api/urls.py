@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import datapackage, deliveries, views
+from . import datapackage, deliveries, shares, views
 from .root import Router
 
 app_name = "api"
@@ -16,6 +16,7 @@ for name, viewset in views.EXPORTS.items():
         basename=name,
     )
 router.register("deliveries", deliveries.DeliveryViewSet, basename="delivery")
+router.register("shares", shares.ShareViewSet, basename="share")
 
 urlpatterns = [
     path("timeline/", views.TimelineView.as_view(), name="timeline"),

@@ -32,6 +32,7 @@ from ..models import (
     Fact,
     Membership,
     Order,
+    OrderShare,
     Organization,
     Participation,
     Partnership,
@@ -356,7 +357,7 @@ class PartnershipViewSet(RecordViewSet):
     filterset_class = filters.PartnershipFilter
     search_fields = ["name", "acronym", "summary"]
     ordering_fields = ["name", "updated_at"]
-    nested = {"memberships": (Membership, ("partnership", "country", "through"))}
+    nested = {"memberships": (Membership, ("partnership", "country", "organization", "through"))}
 
 
 class MembershipViewSet(RecordViewSet):
@@ -364,8 +365,8 @@ class MembershipViewSet(RecordViewSet):
     filterset_class = filters.MembershipFilter
     lookup_field = "pk"
     lookup_value_regex = r"[0-9]+"
-    related = ("partnership", "country", "through")
-    search_fields = ["country__name", "partnership__name"]
+    related = ("partnership", "country", "organization", "through")
+    search_fields = ["country__name", "organization__name", "partnership__name"]
     ordering_fields = ["since", "id"]
 
 
@@ -384,10 +385,11 @@ class AgreementViewSet(RecordViewSet):
             .prefetch_related(
                 Prefetch("signatories", Person.objects.visible_to(user)),
                 Prefetch("parties", Country.objects.visible_to(user)),
+                Prefetch("organization_parties", Organization.objects.visible_to(user)),
                 Prefetch(
                     "orders",
                     Order.objects.visible_to(user)
-                    .select_related("buyer", "system")
+                    .select_related("buyer", "buying_organization", "system")
                     .order_by("ordered_on", "pk"),
                 ),
             )
@@ -427,21 +429,23 @@ class OrderViewSet(RecordViewSet):
     filterset_class = filters.OrderFilter
     related = (
         "buyer",
+        "buying_organization",
         "system",
         "variant",
         "agreement",
         "contracting_authority",
         "supplier",
     )
-    search_fields = ["slug", "system__name", "buyer__name", "summary"]
+    search_fields = ["slug", "system__name", "buyer__name", "buying_organization__name", "summary"]
     ordering_fields = ["ordered_on", "quantity", "updated_at"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema needs no database
             return Order.objects.none()
         deliveries = self.children(Delivery, "recipient").order_by("delivered_on")
+        shares = self.children(OrderShare, "country", "organization")
         return with_progress(super().get_queryset()).prefetch_related(
-            Prefetch("deliveries", deliveries)
+            Prefetch("shares", shares), Prefetch("deliveries", deliveries)
         )
 
 

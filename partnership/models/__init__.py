@@ -7,10 +7,19 @@ from .agreements import (
     Partnership,
     Programme,
     ProgrammeParticipant,
+    check_member_periods,
 )
 from .base import Fact, PublicationQuerySet, Publishable, Source, Status
 from .content import Article, ArticleLink, Event, Quote, Tag
-from .equipment import Delivery, Order, System, Variant, check_deliveries_fit
+from .equipment import (
+    Delivery,
+    Order,
+    OrderShare,
+    System,
+    Variant,
+    check_deliveries_fit,
+    check_shares_fit,
+)
 from .plans import Milestone
 from .provenance import Certainty, Citation, Claim, Rank
 from .review import Proposal
@@ -52,6 +61,7 @@ __all__ = [
     "Membership",
     "Milestone",
     "Order",
+    "OrderShare",
     "Organization",
     "Participation",
     "Partnership",
@@ -72,4 +82,6 @@ __all__ = [
     "Tag",
     "Variant",
     "check_deliveries_fit",
+    "check_member_periods",
+    "check_shares_fit",
 ]

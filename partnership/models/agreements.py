@@ -1,5 +1,7 @@
 """What was agreed: partnerships and their members, agreements and tranches, programmes."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -7,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ..dates import PartialDateAccessor, check_order, precision_field
+from ..locking import locked
 from .actors import Country, Organization, Person
 from .base import (
     PUBLISH_PERMISSIONS,
@@ -14,6 +17,8 @@ from .base import (
     PublicationQuerySet,
     Publishable,
     Timestamped,
+    check_one_of,
+    one_of_constraint,
     period_constraint,
 )
 from .i18n import translations
@@ -52,12 +57,20 @@ class Partnership(Publishable, Fact):
         return [line.strip() for line in self.t.objectives.splitlines() if line.strip()]
 
 
+ONE_MEMBER = _("Name the member: a country or an organization, not both.")
+
+
 class Membership(Timestamped, Fact):
+    """One period of one member (a country or an organization) in a partnership: a member that
+    left and re-joined has a row per period."""
+
     class Role(models.TextChoices):
         FOUNDING_MEMBER = "founding_member", _("Founding member")
         MEMBER = "member", _("Member")
-        JOINED_THROUGH = "joined_through", _("Joined through another member")
+        LEAD_NATION = "lead_nation", _("Lead nation")
+        FRAMEWORK_NATION = "framework_nation", _("Framework nation")
         OBSERVER = "observer", _("Observer")
+        JOINED_THROUGH = "joined_through", _("Joined through another member")
 
     partnership = models.ForeignKey(
         Partnership,
@@ -66,7 +79,21 @@ class Membership(Timestamped, Fact):
         verbose_name=_("partnership"),
     )
     country = models.ForeignKey(
-        Country, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("country")
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("country"),
+    )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("organization"),
+        help_text=_("An international organization, for instance, instead of a country."),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     through = models.ForeignKey(
@@ -86,19 +113,20 @@ class Membership(Timestamped, Fact):
     joined = PartialDateAccessor("since")
     left = PartialDateAccessor("until")
 
+    # A membership means nothing without its member: hidden with it.
+    publication_requires = ("country", "organization")
+
     objects = PublicationQuerySet.as_manager()
 
     # How a record is in a partnership (partnership.scope).
     partnership_links = ("partnership",)
 
     class Meta:
-        ordering = ["partnership", "since", "country__name"]
+        ordering = ["partnership", "since", "country__name", "organization__name"]
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
-            models.UniqueConstraint(
-                fields=["partnership", "country"], name="membership_unique_country"
-            ),
+            one_of_constraint("membership", "country", "organization", ONE_MEMBER),
             period_constraint("membership", "since", "until"),
             models.CheckConstraint(
                 condition=Q(role="joined_through", through__isnull=False)
@@ -111,13 +139,74 @@ class Membership(Timestamped, Fact):
         ]
 
     def __str__(self):
-        return f"{self.country} — {self.get_role_display()} ({self.partnership})"
+        return f"{self.member} — {self.get_role_display()} ({self.partnership})"
+
+    @property
+    def member(self):
+        return self.country or self.organization
+
+    @property
+    def member_key(self) -> tuple[str, int | None]:
+        if self.country_id is not None:
+            return ("country", self.country_id)
+        return ("organization", self.organization_id)
 
     def clean(self):
         super().clean()
+        check_one_of(self, "country", "organization", ONE_MEMBER)
         check_order(self, "joined", "left")
         if self.through_id and self.through_id == self.country_id:
             raise ValidationError({"through": _("A country cannot join through itself.")})
+        # In a formset the other rows are not saved yet: the formset checks them all at once.
+        if self.partnership_id and not getattr(self, "_periods_checked_together", False):
+            try:
+                check_member_periods(self.partnership, [self], replacing=[self.pk])
+            except ValidationError as error:
+                raise ValidationError({"since": error.messages}) from error
+
+
+def _bounds(membership) -> tuple[datetime.date, datetime.date]:
+    """The period a membership certainly covers: from the last day its start can mean to the
+    first day its end can mean (a member that left in "2022" and re-joined in "2022" did not
+    overlap). No start: since always; no end: still a member."""
+    start = membership.joined.end if membership.since else datetime.date.min
+    end = membership.left.value if membership.until else datetime.date.max
+    return start, end
+
+
+def check_member_periods(partnership: Partnership, memberships, *, replacing=()) -> None:
+    """Refuse periods of one member in `partnership` that overlap.
+
+    `memberships` are about to be saved, in place of the stored rows whose keys are in
+    `replacing` (None for a new row); the partnership's other memberships count as stored. The
+    partnership's row is locked first, so two writers are checked one after the other."""
+    if partnership.pk:
+        locked(Partnership, partnership.pk).values_list("pk").first()
+        stored = list(
+            Membership._base_manager.filter(partnership=partnership)
+            .exclude(pk__in=[pk for pk in replacing if pk is not None])
+            .select_related("country", "organization")
+        )
+    else:
+        stored = []
+    by_member: dict[tuple, list] = {}
+    for membership in [*stored, *memberships]:
+        if membership.country_id is None and membership.organization_id is None:
+            continue
+        by_member.setdefault(membership.member_key, []).append(membership)
+    for rows in by_member.values():
+        latest_end = None
+        for row in sorted(rows, key=_bounds):
+            start, end = _bounds(row)
+            if latest_end is not None and start < latest_end:
+                raise ValidationError(
+                    _(
+                        "%(member)s is already a member of %(partnership)s over part of this "
+                        "period: periods of the same member cannot overlap."
+                    )
+                    % {"member": row.member, "partnership": partnership}
+                )
+            latest_end = end if latest_end is None else max(latest_end, end)
 
 
 class Agreement(Publishable, Fact):
@@ -163,6 +252,13 @@ class Agreement(Publishable, Fact):
     )
     parties = models.ManyToManyField(
         Country, blank=True, related_name="agreements", verbose_name=_("parties")
+    )
+    organization_parties = models.ManyToManyField(
+        Organization,
+        blank=True,
+        related_name="agreements_party_to",
+        verbose_name=_("organizations party to it"),
+        help_text=_("International organizations and other parties that are not countries."),
     )
     amount = models.DecimalField(_("value"), max_digits=16, decimal_places=2, null=True, blank=True)
     currency = models.CharField(

@@ -252,3 +252,23 @@ def positive_constraint(model_name: str, field: str, *, nullable: bool = False):
         name=f"{model_name}_{field}_positive",
         violation_error_message=_("The quantity must be positive."),
     )
+
+
+def one_of_constraint(model_name: str, first: str, second: str, message) -> models.CheckConstraint:
+    """Exactly one of two nullable links is set (a country or an organization)."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{first}__isnull": False, f"{second}__isnull": True})
+        | Q(**{f"{first}__isnull": True, f"{second}__isnull": False}),
+        name=f"{model_name}_{first}_or_{second}",
+        violation_error_message=message,
+    )
+
+
+def check_one_of(instance, first: str, second: str, message) -> None:
+    """clean()'s side of `one_of_constraint`, reported on the first field."""
+    from django.core.exceptions import ValidationError
+
+    first_set = getattr(instance, f"{first}_id") is not None
+    second_set = getattr(instance, f"{second}_id") is not None
+    if first_set == second_set:
+        raise ValidationError({first: message})

@@ -17,6 +17,8 @@ from .base import (
     PublicationQuerySet,
     Publishable,
     Timestamped,
+    check_one_of,
+    one_of_constraint,
     positive_constraint,
     publication_q,
 )
@@ -133,6 +135,10 @@ class OrderQuerySet(PublicationQuerySet):
         )
 
 
+ONE_BUYER = _("Name the buyer: a country or an organization buying for others, not both.")
+ONE_HOLDER = _("Name who holds the share: a country or an organization, not both.")
+
+
 class Order(Publishable, Fact):
     class Status(models.TextChoices):
         APPROVED = "approved", _("Approved, not yet ordered")
@@ -143,7 +149,24 @@ class Order(Publishable, Fact):
 
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     buyer = models.ForeignKey(
-        Country, on_delete=models.PROTECT, related_name="orders", verbose_name=_("buyer")
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("buyer"),
+    )
+    buying_organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders_bought",
+        verbose_name=_("buying organization"),
+        help_text=_(
+            "An organization buying on behalf of several (OCCAR, NSPA...), instead of a "
+            "buying country; record what each gets as shares."
+        ),
     )
     system = models.ForeignKey(
         System, on_delete=models.PROTECT, related_name="orders", verbose_name=_("system")
@@ -211,6 +234,9 @@ class Order(Publishable, Fact):
 
     ordered = PartialDateAccessor("ordered_on")
 
+    # An order means nothing without its buyer: hidden with it.
+    publication_requires = ("buyer", "buying_organization")
+
     objects = OrderQuerySet.as_manager()
 
     # How a record is in a partnership (partnership.scope).
@@ -218,10 +244,11 @@ class Order(Publishable, Fact):
 
     class Meta:
         default_permissions = PUBLISH_PERMISSIONS
-        ordering = ["ordered_on", "buyer__name", "system__name"]
+        ordering = ["ordered_on", "buyer__name", "buying_organization__name", "system__name"]
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         constraints = [
+            one_of_constraint("order", "buyer", "buying_organization", ONE_BUYER),
             positive_constraint("order", "quantity"),
             models.CheckConstraint(
                 condition=Q(amount__isnull=True) | Q(amount__gte=0),
@@ -231,10 +258,15 @@ class Order(Publishable, Fact):
 
     def __str__(self):
         when = f", {self.ordered}" if self.ordered_on else ""
-        return f"{self.buyer.t.name}: {self.quantity} × {self.system.t.name}{when}"
+        return f"{self.purchaser.t.name}: {self.quantity} × {self.system.t.name}{when}"
 
     def get_absolute_url(self):
         return reverse("partnership:order", kwargs={"slug": self.slug})
+
+    @property
+    def purchaser(self):
+        """Who placed the order: the buying country or organization."""
+        return self.buyer or self.buying_organization
 
     @property
     def delivered(self) -> int:
@@ -244,6 +276,7 @@ class Order(Publishable, Fact):
 
     def clean(self):
         super().clean()
+        check_one_of(self, "buyer", "buying_organization", ONE_BUYER)
         if self.variant_id and self.system_id and self.variant.system_id != self.system_id:
             raise ValidationError({"variant": _("This variant belongs to another system.")})
         # A quantity that failed its own field's validation ("lots") is reported there.
@@ -258,6 +291,16 @@ class Order(Publishable, Fact):
                             "%(delivered)s have already been delivered; the order cannot be lower."
                         )
                         % {"delivered": delivered["total"]}
+                    }
+                )
+            shared = OrderShare.objects.filter(order=self).aggregate(total=Sum("quantity"))
+            if (shared["total"] or 0) > self.quantity:
+                raise ValidationError(
+                    {
+                        "quantity": _(
+                            "The shares already add up to %(shared)s; the order cannot be lower."
+                        )
+                        % {"shared": shared["total"]}
                     }
                 )
 
@@ -332,4 +375,100 @@ def check_deliveries_fit(order: Order, quantities, *, replacing=()) -> None:
         raise ValidationError(
             _("Deliveries would add up to %(total)s, more than the %(ordered)s ordered.")
             % {"total": total, "ordered": order.quantity}
+        )
+
+
+class OrderShare(Timestamped, Fact):
+    """What one country (or organization) gets of an order placed for several (pooled
+    procurement through OCCAR, NSPA...)."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="shares", verbose_name=_("order")
+    )
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="order_shares",
+        verbose_name=_("country"),
+    )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="order_shares",
+        verbose_name=_("organization"),
+    )
+    quantity = models.PositiveIntegerField(
+        _("quantity"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty when the number was not disclosed."),
+    )
+    amount = models.DecimalField(
+        _("value"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("In the order's currency."),
+    )
+
+    # A share means nothing without whoever holds it: hidden with it.
+    publication_requires = ("country", "organization")
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "country__name", "organization__name", "pk"]
+        verbose_name = _("share of an order")
+        verbose_name_plural = _("shares of the order")
+        constraints = [
+            one_of_constraint("ordershare", "country", "organization", ONE_HOLDER),
+            positive_constraint("ordershare", "quantity", nullable=True),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0),
+                name="ordershare_amount_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        holder = self.holder
+        count = self.quantity if self.quantity is not None else _("undisclosed number")
+        return f"{holder.t.name if holder else '?'}: {count}"
+
+    @property
+    def holder(self):
+        return self.country or self.organization
+
+    def clean(self):
+        super().clean()
+        check_one_of(self, "country", "organization", ONE_HOLDER)
+        # In a formset the other shares are not saved yet: the formset checks them together.
+        if self.order_id and self.quantity and not getattr(self, "_shares_checked_together", False):
+            check_shares_fit(self.order, [self.quantity], replacing=[self.pk])
+
+
+def check_shares_fit(order: Order, quantities, *, replacing=()) -> None:
+    """Refuse shares that would add up to more than the order, as `check_deliveries_fit` does
+    for deliveries (the order's row locked first)."""
+    if order.pk:
+        locked(Order, order.pk).values_list("pk").first()
+        stored = OrderShare.objects.filter(order=order).exclude(
+            pk__in=[pk for pk in replacing if pk is not None]
+        )
+        total = stored.aggregate(total=Sum("quantity"))["total"] or 0
+    else:
+        total = 0
+    total += sum(quantity or 0 for quantity in quantities)
+    if order.quantity and total > order.quantity:
+        raise ValidationError(
+            {
+                "quantity": _(
+                    "Shares would add up to %(total)s, more than the %(ordered)s ordered."
+                )
+                % {"total": total, "ordered": order.quantity}
+            }
         )

@@ -281,6 +281,7 @@ FACT_FIELDS = ("uncertainty", "claims")
 class OrderResource(ClaimsColumn, RecordResource):
     claims = claims_field()
     buyer = key("buyer", Country, "code")
+    buying_organization = key("buying_organization", Organization)
     system = key("system", System)
     variant = Field(attribute="variant", column_name="variant", widget=VariantWidget())
     ordered = PartialDateField("ordered")
@@ -298,6 +299,7 @@ class OrderResource(ClaimsColumn, RecordResource):
             (
                 "slug",
                 "buyer",
+                "buying_organization",
                 "system",
                 "variant",
                 "quantity",

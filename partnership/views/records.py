@@ -22,7 +22,9 @@ from ..figures import (
     orders_of,
     split_figures,
     with_progress,
+    with_shares,
 )
+from ..members import by_member
 from ..models import (
     Activity,
     Agreement,
@@ -36,6 +38,7 @@ from ..models import (
     Membership,
     Milestone,
     Order,
+    OrderShare,
     Organization,
     Participation,
     Partnership,
@@ -105,7 +108,7 @@ class PartnershipDetail(PublishedDetailView):
         self.memberships = list(
             Membership.objects.published()
             .filter(partnership=partnership)
-            .select_related("country", "through")
+            .select_related("partnership", "country", "organization", "through")
         )
         self.agreements = list(
             Agreement.objects.published()
@@ -113,6 +116,7 @@ class PartnershipDetail(PublishedDetailView):
             .select_related("parent")
             .prefetch_related(
                 Prefetch("parties", Country.objects.published()),
+                Prefetch("organization_parties", Organization.objects.published()),
                 Prefetch("signatories", Person.objects.published()),
             )
         )
@@ -138,6 +142,7 @@ class PartnershipDetail(PublishedDetailView):
         entries = timeline.build(partnership=partnership)
         return super().get_context_data(
             memberships=self.memberships,
+            members=by_member(self.memberships),
             agreements=self.agreements,
             programmes=self.programmes,
             figures=figures,
@@ -170,11 +175,14 @@ class AgreementDetail(PublishedDetailView):
     def get_context_data(self, **kwargs):
         self.orders = list(
             with_progress(Order.objects.published().filter(agreement=self.object)).select_related(
-                "buyer", "system"
+                "buyer", "buying_organization", "system"
             )
         )
         return super().get_context_data(
             parties=Country.objects.published().filter(agreements=self.object),
+            organization_parties=Organization.objects.published().filter(
+                agreements_party_to=self.object
+            ),
             signatories=Person.objects.published().filter(agreements_signed=self.object),
             tranches=Agreement.objects.published().filter(parent=self.object),
             orders=self.orders,
@@ -256,13 +264,14 @@ class SystemDetail(PublishedDetailView):
         system = self.object
         self.variants = list(Variant.objects.published().filter(system=system))
         self.orders = list(
-            with_progress(Order.objects.published().filter(system=system))
-            .select_related("buyer", "system", "variant", "agreement")
+            with_shares(with_progress(Order.objects.published().filter(system=system)))
+            .select_related("buyer", "buying_organization", "system", "variant", "agreement")
             .prefetch_related(
                 Prefetch("deliveries", Delivery.objects.published().order_by("delivered_on"))
             )
         )
         self.deliveries = [delivery for order in self.orders for delivery in order.deliveries.all()]
+        self.shares = [share for order in self.orders for share in order.shares.all()]
         return super().get_context_data(
             variants=self.variants,
             orders=self.orders,
@@ -280,7 +289,7 @@ class SystemDetail(PublishedDetailView):
         )
 
     def cited_records(self, context):
-        return [self.object, *self.variants, *self.orders, *self.deliveries]
+        return [self.object, *self.variants, *self.orders, *self.deliveries, *self.shares]
 
     def structured_data(self):
         return structured.product(self.request, self.object)
@@ -292,10 +301,21 @@ class OrderDetail(PublishedDetailView):
 
     def get_queryset(self):
         return with_progress(super().get_queryset()).select_related(
-            "buyer", "system", "variant", "agreement", "contracting_authority", "supplier"
+            "buyer",
+            "buying_organization",
+            "system",
+            "variant",
+            "agreement",
+            "contracting_authority",
+            "supplier",
         )
 
     def get_context_data(self, **kwargs):
+        self.shares = list(
+            OrderShare.objects.published()
+            .filter(order=self.object)
+            .select_related("country", "organization")
+        )
         self.deliveries = list(
             Delivery.objects.published().filter(order=self.object).select_related("recipient")
         )
@@ -304,6 +324,7 @@ class OrderDetail(PublishedDetailView):
             Milestone.objects.published().filter(order=self.object).select_related("met_by")
         )
         return super().get_context_data(
+            shares=self.shares,
             deliveries=self.deliveries,
             planned=[milestone for milestone in self.milestones if not milestone.is_met],
             met=[milestone for milestone in self.milestones if milestone.is_met],
@@ -312,7 +333,7 @@ class OrderDetail(PublishedDetailView):
         )
 
     def cited_records(self, context):
-        return [self.object, *self.deliveries, *self.milestones]
+        return [self.object, *self.shares, *self.deliveries, *self.milestones]
 
 
 # Activities --------------------------------------------------------------------------------------
@@ -443,8 +464,28 @@ class OrganizationDetail(PublishedDetailView):
             .filter(organization=organization)
             .select_related("activity")
         )
+        self.memberships = list(
+            Membership.objects.published()
+            .filter(organization=organization)
+            .select_related("partnership", "organization", "through")
+        )
+        self.orders = list(
+            Order.objects.published()
+            .filter(
+                Q(buying_organization=organization)
+                | Q(
+                    pk__in=OrderShare.objects.published()
+                    .filter(organization=organization)
+                    .values("order")
+                )
+            )
+            .select_related("buyer", "buying_organization", "system")
+        )
         return super().get_context_data(
             parent=parent,
+            members=by_member(self.memberships),
+            agreements=Agreement.objects.published().filter(organization_parties=organization),
+            orders=self.orders,
             children=Organization.objects.published().filter(parent=organization),
             appointments=self.appointments,
             participations=self.participations,
@@ -453,7 +494,13 @@ class OrganizationDetail(PublishedDetailView):
         )
 
     def cited_records(self, context):
-        return [self.object, *self.appointments, *self.participations]
+        return [
+            self.object,
+            *self.appointments,
+            *self.participations,
+            *self.memberships,
+            *self.orders,
+        ]
 
     def structured_data(self):
         return structured.organization_like(self.request, self.object)
@@ -509,15 +556,25 @@ class CountryDetail(PublishedDetailView):
 
     def get_context_data(self, **kwargs):
         country = self.object
+        # Its own orders, and pooled orders in which it holds a share.
+        bought = Q(buyer=country) | Q(
+            pk__in=OrderShare.objects.published().filter(country=country).values("order")
+        )
         self.orders = list(
-            with_progress(Order.objects.published().filter(buyer=country)).select_related(
-                "buyer", "system", "agreement"
+            with_shares(
+                with_progress(Order.objects.published().filter(bought)).select_related(
+                    "buyer", "buying_organization", "system", "agreement"
+                )
             )
         )
+        for order in self.orders:
+            order.share_of_country = next(
+                (share for share in order.shares.all() if share.country_id == country.pk), None
+            )
         self.memberships = list(
             Membership.objects.published()
             .filter(country=country)
-            .select_related("partnership", "through")
+            .select_related("partnership", "country", "through")
         )
         self.programmes = list(
             ProgrammeParticipant.objects.published()
@@ -532,8 +589,8 @@ class CountryDetail(PublishedDetailView):
         )
         return super().get_context_data(
             orders=self.orders,
-            figures=key_figures(self.orders) if self.orders else [],
-            memberships=self.memberships,
+            figures=key_figures(self.orders, party=country) if self.orders else [],
+            memberships=by_member(self.memberships),
             programmes=self.programmes,
             activities=activities,
             **kwargs,
