@@ -134,8 +134,7 @@ def agreement(**kwargs):
     i = n()
     kwargs.setdefault("partnership", partnership())
     return Agreement.objects.create(
-        **published(slug=f"agreement-{i}", title=f"Agreement {i}", kind=Agreement.Kind.TRANCHE)
-        | kwargs
+        **published(slug=f"agreement-{i}", title=f"Agreement {i}", kind="tranche") | kwargs
     )
 
 
@@ -157,7 +156,7 @@ def system(**kwargs):
     i = n()
     kwargs.setdefault("programme", programme())
     return System.objects.create(
-        **published(slug=f"system-{i}", name=f"System {i}", category=System.Category.OTHER) | kwargs
+        **published(slug=f"system-{i}", name=f"System {i}", category="other") | kwargs
     )
 
 

@@ -2,7 +2,6 @@ from .activities import Activity, Participation, Place
 from .actors import Appointment, Country, Organization, Person
 from .agreements import (
     Agreement,
-    Currency,
     Membership,
     Partnership,
     Programme,
@@ -10,11 +9,13 @@ from .agreements import (
 )
 from .base import Fact, PublicationQuerySet, Publishable, Source, Status
 from .content import Article, ArticleLink, Event, Quote, Tag
+from .currencies import Currency
 from .equipment import Delivery, Order, System, Variant, check_deliveries_fit
 from .plans import Milestone
 from .provenance import Certainty, Citation, Claim, Rank
 from .review import Proposal
 from .slugs import SlugHistory
+from .vocabularies import AgreementKind, OrganizationKind, SystemCategory, Vocabulary
 
 # The record types readers reach at /<type>/<slug>/, keyed by the name used in URLs and in the
 # dataset's typed links.
@@ -37,6 +38,7 @@ __all__ = [
     "RECORD_TYPES",
     "Activity",
     "Agreement",
+    "AgreementKind",
     "Appointment",
     "Article",
     "ArticleLink",
@@ -52,6 +54,7 @@ __all__ = [
     "Milestone",
     "Order",
     "Organization",
+    "OrganizationKind",
     "Participation",
     "Partnership",
     "Person",
@@ -67,7 +70,9 @@ __all__ = [
     "Source",
     "Status",
     "System",
+    "SystemCategory",
     "Tag",
     "Variant",
+    "Vocabulary",
     "check_deliveries_fit",
 ]

@@ -44,6 +44,7 @@ from ..models import (
     Quote,
     Source,
     System,
+    SystemCategory,
     Tag,
     Variant,
 )
@@ -99,7 +100,7 @@ class PartnershipDetail(PublishedDetailView):
         self.agreements = list(
             Agreement.objects.published()
             .filter(partnership=partnership)
-            .select_related("parent")
+            .select_related("parent", "kind")
             .prefetch_related(
                 Prefetch("parties", Country.objects.published()),
                 Prefetch("signatories", Person.objects.published()),
@@ -134,7 +135,7 @@ class AgreementDetail(PublishedDetailView):
     template_name = "partnership/agreement_detail.html"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("partnership", "parent")
+        return super().get_queryset().select_related("partnership", "parent", "kind")
 
     def get_context_data(self, **kwargs):
         self.orders = list(
@@ -181,7 +182,9 @@ class ProgrammeDetail(PublishedDetailView):
 
 
 class SystemFilter(forms.Form):
-    category = forms.ChoiceField(required=False, choices=[("", ""), *System.Category.choices])
+    category = forms.ModelChoiceField(
+        required=False, queryset=SystemCategory.objects.all(), to_field_name="code"
+    )
 
 
 class SystemList(PublishedListView):
@@ -190,7 +193,7 @@ class SystemList(PublishedListView):
 
     def get_queryset(self):
         self.filters = clean_filters(self.request, SystemFilter)
-        queryset = super().get_queryset().select_related("programme")
+        queryset = super().get_queryset().select_related("programme", "category")
         if self.filters["category"]:
             queryset = queryset.filter(category=self.filters["category"])
         return queryset
@@ -205,7 +208,10 @@ class SystemList(PublishedListView):
         for row in key_figures(orders, context_pairs()):
             figures[row["system"].pk].append(row)
         context["rows"] = [(system, figures[system.pk]) for system in context["object_list"]]
-        context["categories"] = System.Category.choices
+        # The categories of the equipment readers can see, not every term of the vocabulary.
+        context["categories"] = SystemCategory.objects.filter(
+            code__in=System.objects.published().values("category")
+        ).for_listing()
         context["filters"] = self.filters
         return context
 
@@ -218,7 +224,7 @@ class SystemDetail(PublishedDetailView):
         return (
             super()
             .get_queryset()
-            .select_related("programme")
+            .select_related("programme", "category")
             .prefetch_related(Prefetch("manufacturers", Organization.objects.published()))
         )
 
@@ -368,7 +374,7 @@ class OrganizationList(PublishedListView):
     paginate_by = None
 
     def get_queryset(self):
-        return super().get_queryset().select_related("country")
+        return super().get_queryset().select_related("country", "kind")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -394,7 +400,7 @@ class OrganizationDetail(PublishedDetailView):
     template_name = "partnership/organization_detail.html"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("country", "parent")
+        return super().get_queryset().select_related("country", "parent", "kind")
 
     def get_context_data(self, **kwargs):
         organization = self.object
@@ -432,7 +438,7 @@ class PersonList(PublishedListView):
     template_name = "partnership/person_list.html"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("country")
+        return super().get_queryset().select_related("country", "kind")
 
 
 class PersonDetail(PublishedDetailView):
@@ -440,7 +446,7 @@ class PersonDetail(PublishedDetailView):
     template_name = "partnership/person_detail.html"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("country")
+        return super().get_queryset().select_related("country", "kind")
 
     def get_context_data(self, **kwargs):
         self.appointments = list(
