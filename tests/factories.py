@@ -1,6 +1,7 @@
 """Small factories that build the domain in a chain: country, organization, system, order..."""
 
 import datetime
+import functools
 import itertools
 import string
 
@@ -9,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from partnership.models import (
     Activity,
     Agreement,
+    AgreementKind,
     Appointment,
     Article,
     ArticleLink,
@@ -21,6 +23,7 @@ from partnership.models import (
     Milestone,
     Order,
     Organization,
+    OrganizationKind,
     Participation,
     Partnership,
     Person,
@@ -32,6 +35,7 @@ from partnership.models import (
     Source,
     Status,
     System,
+    SystemCategory,
     Tag,
     Variant,
 )
@@ -300,6 +304,14 @@ FACTORIES = {
 }
 
 
+def term(vocabulary, **kwargs):
+    """A new term of `vocabulary` (AgreementKind, SystemCategory, OrganizationKind)."""
+    i = n()
+    return vocabulary.objects.create(
+        **{"code": f"term_{i}", "name": f"Terme {i}", "name_en": f"Term {i}"} | kwargs
+    )
+
+
 def milestone(**kwargs):
     kwargs.setdefault("order", order())
     return Milestone.objects.create(
@@ -316,6 +328,8 @@ def claim_row(**kwargs):
 
 
 FACTORIES[Milestone] = milestone
+for _vocabulary in (AgreementKind, SystemCategory, OrganizationKind):
+    FACTORIES[_vocabulary] = functools.partial(term, _vocabulary)
 FACTORIES[Claim] = claim_row
 
 

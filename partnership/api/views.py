@@ -332,7 +332,7 @@ class VocabularyViewSet(RecordViewSet):
 
     lookup_field = "code"
     search_fields = ["code", "name", "description"]
-    ordering_fields = ["position", "code", "name"]
+    ordering_fields = ["position", "code", "name", "updated_at"]
 
     def get_queryset(self):
         model = self.serializer_class.Meta.model

@@ -438,7 +438,7 @@ class PersonList(PublishedListView):
     template_name = "partnership/person_list.html"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("country", "kind")
+        return super().get_queryset().select_related("country")
 
 
 class PersonDetail(PublishedDetailView):
@@ -446,7 +446,7 @@ class PersonDetail(PublishedDetailView):
     template_name = "partnership/person_detail.html"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("country", "kind")
+        return super().get_queryset().select_related("country")
 
     def get_context_data(self, **kwargs):
         self.appointments = list(
