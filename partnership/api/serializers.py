@@ -208,6 +208,13 @@ class VocabularySerializer(TranslatedFieldsMixin, ModelRulesMixin, ModelSerializ
         fields = ["api_url", "code", "name", "description", "position"]
         extra_kwargs = {"position": {"required": False}}
 
+    def validate_code(self, value):
+        if self.instance is not None and value != self.instance.code:
+            raise serializers.ValidationError(
+                _("A term's code cannot change: records and the dataset name the term by it.")
+            )
+        return value
+
 
 def vocabulary_serializer(vocabulary, basename):
     return type(

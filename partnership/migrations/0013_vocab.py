@@ -211,7 +211,7 @@ class Migration(migrations.Migration):
                 (
                     "code",
                     models.SlugField(
-                        help_text="Lower case letters, digits and underscores, e.g. frigate. The API, its filters and the dataset use it; it cannot change once in use.",
+                        help_text="Letters, digits, hyphens or underscores, e.g. frigate. Records, the API and the dataset name the term by it; it cannot change once saved.",
                         max_length=40,
                         unique=True,
                         verbose_name="code",
@@ -290,7 +290,7 @@ class Migration(migrations.Migration):
                 (
                     "code",
                     models.SlugField(
-                        help_text="Lower case letters, digits and underscores, e.g. frigate. The API, its filters and the dataset use it; it cannot change once in use.",
+                        help_text="Letters, digits, hyphens or underscores, e.g. frigate. Records, the API and the dataset name the term by it; it cannot change once saved.",
                         max_length=40,
                         unique=True,
                         verbose_name="code",
@@ -369,7 +369,7 @@ class Migration(migrations.Migration):
                 (
                     "code",
                     models.SlugField(
-                        help_text="Lower case letters, digits and underscores, e.g. frigate. The API, its filters and the dataset use it; it cannot change once in use.",
+                        help_text="Letters, digits, hyphens or underscores, e.g. frigate. Records, the API and the dataset name the term by it; it cannot change once saved.",
                         max_length=40,
                         unique=True,
                         verbose_name="code",

@@ -25,8 +25,8 @@ class Vocabulary(Translatable, Timestamped):
         max_length=40,
         unique=True,
         help_text=_(
-            "Lower case letters, digits and underscores, e.g. frigate. The API, its filters and "
-            "the dataset use it; it cannot change once in use."
+            "Letters, digits, hyphens or underscores, e.g. frigate. Records, the API and the "
+            "dataset name the term by it; it cannot change once saved."
         ),
     )
     name = models.CharField(_("name"), max_length=100)
