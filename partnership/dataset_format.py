@@ -9,11 +9,13 @@ from __future__ import annotations
 from .models import (
     Activity,
     Agreement,
+    AgreementKind,
     Article,
     Country,
     Event,
     Order,
     Organization,
+    OrganizationKind,
     Partnership,
     Person,
     Place,
@@ -21,6 +23,7 @@ from .models import (
     Quote,
     Source,
     System,
+    SystemCategory,
     Tag,
 )
 
@@ -32,6 +35,9 @@ RECORD_FLAGS = {"estimate", "disputed"}
 # Dataset key -> model field, in the order the dataset writes them (as in data/SCHEMA.md).
 # A key missing from the mapping is the field's own name.
 FIELDS = {
+    "agreement_kinds": ["code", "name", "description", "position"],
+    "system_categories": ["code", "name", "description", "position"],
+    "organization_kinds": ["code", "name", "description", "position"],
     "sources": [
         "slug",
         "title",
@@ -173,6 +179,9 @@ ALIASES = {
     (Activity, "cancelled"): "is_cancelled",
 }
 SECTIONS = {
+    "agreement_kinds": AgreementKind,
+    "system_categories": SystemCategory,
+    "organization_kinds": OrganizationKind,
     "sources": Source,
     "countries": Country,
     "tags": Tag,
@@ -200,6 +209,10 @@ CHILDREN = {
 }
 # Sections whose records may name a parent of their own type, which must come first.
 SELF_PARENTS = {"organizations", "agreements", "activities"}
+
+
+# Sections of vocabulary terms: optional (the migrations create the usual terms), loaded first.
+VOCABULARIES = {"agreement_kinds", "system_categories", "organization_kinds"}
 
 
 def keys_of(section: str, *, fact: bool = True) -> set[str]:

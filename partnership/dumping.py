@@ -31,9 +31,11 @@ from .models import (
     Rank,
 )
 from .models.i18n import REFERENCE_LANGUAGE, TRANSLATION_LANGUAGES, Localizable, column
+from .models.vocabularies import Vocabulary
 
 # The files of the default dataset, and the sections each one holds.
 FILES = {
+    "00-vocabularies.yaml": ["agreement_kinds", "system_categories", "organization_kinds"],
     "01-sources.yaml": ["sources"],
     "02-countries-tags-places.yaml": ["countries", "tags", "places"],
     "03-organizations.yaml": ["organizations"],
@@ -187,6 +189,8 @@ class Dumper:
         field = model._meta.get_field(name)
         if field.many_to_many:
             return sorted(natural_key(obj) for obj in getattr(record, name).all()) or None
+        if field.many_to_one and issubclass(field.related_model, Vocabulary):
+            return getattr(record, field.attname)  # the term's code, read without a query
         if field.many_to_one:
             target = getattr(record, name)
             if target is None:

@@ -21,7 +21,7 @@ from django.db import models, transaction
 
 from . import claim_specs
 from .comments import comment
-from .dataset_format import RECORD_FLAGS, keys_of
+from .dataset_format import RECORD_FLAGS, SECTIONS, VOCABULARIES, keys_of
 from .dates import PartialDate
 from .models import (
     RECORD_TYPES,
@@ -138,6 +138,7 @@ class Loader:
 
     def run(self) -> dict[str, Counter]:
         sections = [
+            *((name, self.load_term) for name in SECTIONS if name in VOCABULARIES),
             ("sources", self.load_source),
             ("countries", self.load_country),
             ("tags", self.load_tag),
@@ -175,6 +176,13 @@ class Loader:
         return self.stats
 
     # Sections -------------------------------------------------------------------------------
+
+    def load_term(self, spec, path):
+        section = path.partition("[")[0]
+        self.keys(spec, path, {"code", "name"}, keys_of(section, fact=False))
+        values = self.pick(spec, "name", "description", "position")
+        self.upsert(SECTIONS[section], path, {"code": spec["code"]}, values)
+        self._cache.pop((SECTIONS[section], "codes"), None)
 
     def load_source(self, spec, path):
         self.keys(
@@ -230,7 +238,8 @@ class Loader:
             {"slug", "name", "kind"},
             keys_of("organizations"),
         )
-        values = self.pick(spec, "name", "short_name", "kind", "location", "summary")
+        values = self.pick(spec, "name", "short_name", "location", "summary")
+        values |= self.term(Organization, "kind", spec, path)
         values["country"] = self.country(spec.get("country"), path)
         values["parent"] = self.ref(Organization, spec.get("parent"), f"{path}.parent")
         values |= self.partial_dates(spec, path, "founded_on")
@@ -326,11 +335,11 @@ class Loader:
             "title",
             "short_title",
             "official_title",
-            "kind",
             "signed_at",
             "currency",
             "summary",
         )
+        values |= self.term(Agreement, "kind", spec, path)
         values["partnership"] = self.ref(Partnership, spec["partnership"], f"{path}.partnership")
         values["parent"] = self.ref(Agreement, spec.get("parent"), f"{path}.parent")
         values["amount"] = self.amount(spec, path)
@@ -355,7 +364,8 @@ class Loader:
             {"slug", "name", "category"},
             keys_of("systems"),
         )
-        values = self.pick(spec, "name", "designation", "category", "role", "summary")
+        values = self.pick(spec, "name", "designation", "role", "summary")
+        values |= self.term(System, "category", spec, path)
         values["specifications"] = spec.get("specifications") or {}
         values["programme"] = self.ref(Programme, spec.get("programme"), f"{path}.programme")
         m2m = {
@@ -700,6 +710,23 @@ class Loader:
                 )
             self._cache[key] = found
         return self._cache[key]
+
+    def term(self, model, name, spec, path):
+        """{attname: code} for the vocabulary term `spec[name]` of `model.name`; an unknown code
+        stops the load, naming the terms there are."""
+        field = model._meta.get_field(name)
+        vocabulary = field.related_model
+        key = (vocabulary, "codes")
+        if key not in self._cache:
+            self._cache[key] = list(vocabulary.objects.values_list("code", flat=True))
+        code = spec.get(name)
+        if code not in self._cache[key]:
+            raise DatasetError(
+                f"{path}.{name}: unknown {vocabulary._meta.verbose_name} {code!r}; the known "
+                f"ones are {', '.join(sorted(self._cache[key]))} (an Editor adds terms in the "
+                "admin)."
+            )
+        return {field.attname: code}
 
     def content_type(self, model):
         if model not in self._content_types:

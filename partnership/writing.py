@@ -178,7 +178,9 @@ def missing_references(obj) -> list[str]:
         value = getattr(obj, field_.attname)
         if value is None:
             continue
-        if not field_.related_model._base_manager.filter(pk=value).exists():
+        if not field_.related_model._base_manager.filter(
+            **{field_.target_field.name: value}
+        ).exists():
             problems.append(
                 f"{obj._meta.verbose_name} “{obj}”: {field_.verbose_name} #{value} "
                 + str(_("no longer exists."))

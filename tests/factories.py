@@ -1,6 +1,7 @@
 """Small factories that build the domain in a chain: country, organization, system, order..."""
 
 import datetime
+import functools
 import itertools
 import string
 
@@ -9,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from partnership.models import (
     Activity,
     Agreement,
+    AgreementKind,
     Appointment,
     Article,
     ArticleLink,
@@ -22,6 +24,7 @@ from partnership.models import (
     Order,
     OrderShare,
     Organization,
+    OrganizationKind,
     Participation,
     Partnership,
     Person,
@@ -34,6 +37,7 @@ from partnership.models import (
     Source,
     Status,
     System,
+    SystemCategory,
     Tag,
     Variant,
 )
@@ -136,8 +140,7 @@ def agreement(**kwargs):
     i = n()
     kwargs.setdefault("partnership", partnership())
     return Agreement.objects.create(
-        **published(slug=f"agreement-{i}", title=f"Agreement {i}", kind=Agreement.Kind.TRANCHE)
-        | kwargs
+        **published(slug=f"agreement-{i}", title=f"Agreement {i}", kind="tranche") | kwargs
     )
 
 
@@ -159,7 +162,7 @@ def system(**kwargs):
     i = n()
     kwargs.setdefault("programme", programme())
     return System.objects.create(
-        **published(slug=f"system-{i}", name=f"System {i}", category=System.Category.OTHER) | kwargs
+        **published(slug=f"system-{i}", name=f"System {i}", category="other") | kwargs
     )
 
 
@@ -305,6 +308,14 @@ FACTORIES = {
 }
 
 
+def term(vocabulary, **kwargs):
+    """A new term of `vocabulary` (AgreementKind, SystemCategory, OrganizationKind)."""
+    i = n()
+    return vocabulary.objects.create(
+        **{"code": f"term_{i}", "name": f"Terme {i}", "name_en": f"Term {i}"} | kwargs
+    )
+
+
 def milestone(**kwargs):
     kwargs.setdefault("order", order())
     return Milestone.objects.create(
@@ -330,6 +341,8 @@ def site_settings(**kwargs):
 
 
 FACTORIES[Milestone] = milestone
+for _vocabulary in (AgreementKind, SystemCategory, OrganizationKind):
+    FACTORIES[_vocabulary] = functools.partial(term, _vocabulary)
 FACTORIES[Claim] = claim_row
 FACTORIES[SiteSettings] = site_settings
 

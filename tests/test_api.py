@@ -34,6 +34,9 @@ ENDPOINTS = {
     "source": "sources",
     "country": "countries",
     "tag": "tags",
+    "agreement-kind": "agreement-kinds",
+    "system-category": "system-categories",
+    "organization-kind": "organization-kinds",
 }
 
 
@@ -244,7 +247,10 @@ class TestQueryCounts:
         shown = {row["api_url"] for row in response.json()["results"]}
         if ordering:
             assert all(
-                any(str(getattr(record, "slug", record.pk)) in url for url in shown)
+                any(
+                    str(getattr(record, "slug", getattr(record, "code", record.pk))) in url
+                    for url in shown
+                )
                 for record in new
             )
         assert len(data_queries(after)) == len(data_queries(before))

@@ -164,7 +164,7 @@ class TestSourcing:
 
 class TestKeyFacts:
     def test_letter_of_intent(self):
-        letter = Agreement.objects.get(kind=Agreement.Kind.LETTER_OF_INTENT)
+        letter = Agreement.objects.get(kind="letter_of_intent")
         assert letter.signed_on == datetime.date(2017, 6, 29)
         assert {p.name for p in letter.signatories.all()} == {"Florence Parly", "Steven Vandeput"}
         assert (
@@ -174,7 +174,7 @@ class TestKeyFacts:
 
     def test_camo_1_signed_and_in_force(self):
         camo1 = Agreement.objects.get(
-            kind=Agreement.Kind.INTERGOVERNMENTAL_AGREEMENT, signed_on=datetime.date(2018, 11, 7)
+            kind="intergovernmental_agreement", signed_on=datetime.date(2018, 11, 7)
         )
         assert camo1.in_force_on == datetime.date(2019, 6, 21)
         assert camo1.in_force_on_precision == Precision.DAY

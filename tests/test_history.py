@@ -30,7 +30,7 @@ def system_form(client, record, **changes):
     data = {
         "slug": record.slug,
         "name": record.name,
-        "category": record.category,
+        "category": record.category_id,
         "role": record.role,
         "status": record.status,
         "specifications": "{}",

@@ -292,7 +292,7 @@ class TestComments:
         data = {
             "slug": system.slug,
             "name": system.name,
-            "category": system.category,
+            "category": system.category_id,
             "role": "Appui feu",
             "status": system.status,
             "programme": system.programme_id,

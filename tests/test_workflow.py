@@ -108,7 +108,7 @@ def admin_post(client, user, record, **changes):
         {
             "slug": record.slug,
             "name": record.name,
-            "category": record.category,
+            "category": record.category_id,
             "status": record.status,
             "specifications": "{}",
             "variants-TOTAL_FORMS": 0,

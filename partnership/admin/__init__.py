@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from ..models import (
     Activity,
     Agreement,
+    AgreementKind,
     Appointment,
     Article,
     ArticleLink,
@@ -21,6 +22,7 @@ from ..models import (
     Order,
     OrderShare,
     Organization,
+    OrganizationKind,
     Participation,
     Partnership,
     Person,
@@ -31,6 +33,7 @@ from ..models import (
     Quote,
     Source,
     System,
+    SystemCategory,
     Tag,
     Variant,
     check_deliveries_fit,
@@ -118,7 +121,7 @@ class ChildOrganizationInline(EfficientInline):
 class OrganizationAdmin(PublishableFactAdmin):
     list_display = ["name", "short_name", "kind", "country", "parent", "sources", "status"]
     list_filter = ["kind", "country"]
-    list_select_related = ["country", "parent"]
+    list_select_related = ["country", "parent", "kind"]
     search_fields = ["name", "short_name", "slug", "location"]
     autocomplete_fields = ["country", "parent"]
     prepopulated_fields = {"slug": ["name"]}
@@ -264,7 +267,7 @@ class AgreementAdmin(PublishableFactAdmin):
         "status",
     ]
     list_filter = ["kind", "partnership"]
-    list_select_related = ["partnership"]
+    list_select_related = ["partnership", "kind"]
     search_fields = ["title", "short_title", "official_title", "summary"]
     autocomplete_fields = [
         "partnership",
@@ -313,7 +316,7 @@ class VariantInline(EfficientInline):
 class SystemAdmin(PublishableFactAdmin):
     list_display = ["name", "designation", "category", "programme", "sources", "status"]
     list_filter = ["category", "programme"]
-    list_select_related = ["programme"]
+    list_select_related = ["programme", "category"]
     search_fields = ["name", "designation", "role"]
     autocomplete_fields = ["programme", "manufacturers"]
     prepopulated_fields = {"slug": ["name"]}
@@ -538,6 +541,34 @@ class QuoteAdmin(PublishableFactAdmin):
     list_select_related = ["person"]
     search_fields = ["text", "person__name", "occasion"]
     autocomplete_fields = ["person", "article", "partnerships"]
+
+
+class VocabularyAdmin(RecordAdmin):
+    """A vocabulary's terms: Editors add and name them; a term still in use cannot be deleted
+    (the admin lists the records using it)."""
+
+    list_display = ["name", "code", "position"]
+    list_editable = ["position"]
+    search_fields = ["name", "code", "description"]
+    fields = [
+        "code",
+        "name",
+        "name_nl",
+        "name_en",
+        "description",
+        "description_nl",
+        "description_en",
+        "position",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Records, the API and the dataset name a term by its code: it stays once saved.
+        return [*super().get_readonly_fields(request, obj), *(["code"] if obj else [])]
+
+
+admin.site.register(AgreementKind, VocabularyAdmin)
+admin.site.register(SystemCategory, VocabularyAdmin)
+admin.site.register(OrganizationKind, VocabularyAdmin)
 
 
 @admin.register(Tag)

@@ -16,7 +16,7 @@ from reversion.models import Version
 
 from ..history import describe_changes, version_fields
 from ..locking import locked
-from ..models import Source, Status
+from ..models import Source, Status, Vocabulary
 from ..models.i18n import (
     LANGUAGE_NAMES,
     REFERENCE_LANGUAGE,
@@ -80,7 +80,20 @@ class EfficientFormMixin:
             kwargs["widget"] = KnownLabelAutocompleteSelect(
                 db_field, self.admin_site, using=kwargs.get("using")
             )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if formfield is not None and issubclass(db_field.related_model, Vocabulary):
+            # A vocabulary's terms read once a request, for the form and every inline row, not
+            # once a row (the admin builds its form classes several times a request).
+            terms = getattr(request, "_vocabulary_choices", None)
+            if terms is None:
+                terms = {}
+                if request is not None:
+                    request._vocabulary_choices = terms
+            model = db_field.related_model
+            if model not in terms:
+                terms[model] = list(iter(formfield.choices))
+            formfield.choices = terms[model]
+        return formfield
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from ..models import Country, Vocabulary
 from .deliveries import DeliveryViewSet
 from .fields import SlugReference
 from .renderers import csv_columns
@@ -45,10 +46,10 @@ def linked_model(serializer, field):
 
 
 def primary_key(columns: list[str], model) -> list[str]:
-    """What other tables name a row of this one by: a country's code, a record's slug, or the
-    row's number (memberships, deliveries)."""
+    """What other tables name a row of this one by: the code of a country or of a vocabulary's
+    term, a record's slug, or the row's number (memberships, deliveries)."""
     for name in ("code", "slug", "id"):
-        if name in columns and (name != "code" or model._meta.model_name == "country"):
+        if name in columns and (name != "code" or issubclass(model, Country | Vocabulary)):
             return [name]
     return ["api_url"]
 

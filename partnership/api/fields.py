@@ -79,6 +79,23 @@ class SlugReference(Strict, serializers.SlugRelatedField):
         return super().run_validation(data)
 
 
+class TermReference(SlugReference):
+    """A term of a vocabulary, named by its code, read from the record's own column: no query
+    per row."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", **kwargs)
+
+    def use_pk_only_optimization(self):
+        return False
+
+    def get_attribute(self, instance):
+        return getattr(instance, instance._meta.get_field(self.source).attname)
+
+    def to_representation(self, value):
+        return value
+
+
 class ModelSerializer(serializers.ModelSerializer):
     """DRF's ModelSerializer, with each value read as the type the schema gives."""
 

@@ -16,6 +16,7 @@ from ..claims import approximate, disputed
 from ..models import (
     Activity,
     Agreement,
+    AgreementKind,
     Article,
     Country,
     Event,
@@ -23,12 +24,14 @@ from ..models import (
     Order,
     OrderShare,
     Organization,
+    OrganizationKind,
     Partnership,
     Person,
     Programme,
     Quote,
     Source,
     System,
+    SystemCategory,
     Tag,
 )
 from ..models.base import can_view_unpublished
@@ -224,6 +227,17 @@ def slug(field_name, **kwargs):
     return LinkFilter(field_name=field_name, **kwargs)
 
 
+def term(vocabulary, field_name=None, *, listed_at: str):
+    """A vocabulary term, named by its code; an unknown code is a 400 listing none of the
+    records, as for any closed list of choices."""
+    return extend_schema_field({"type": "string"})(filters.ModelChoiceFilter)(
+        field_name=field_name,
+        queryset=vocabulary.objects.all(),
+        to_field_name="code",
+        help_text=f"Code of a term listed at /api/v1/{listed_at}/.",
+    )
+
+
 class CountryFilter(StrictFilterSet):
     partnership = in_partnership(
         help_text="Slug of a partnership: its members, the parties to its agreements and the "
@@ -241,6 +255,14 @@ class TagFilter(StrictFilterSet):
         fields = []
 
 
+def vocabulary_filter(vocabulary):
+    return type(
+        f"{vocabulary.__name__}Filter",
+        (StrictFilterSet,),
+        {"Meta": type("Meta", (), {"model": vocabulary, "fields": []})},
+    )
+
+
 class SourceFilter(StrictFilterSet):
     kind = filters.ChoiceFilter(choices=Source.Kind.choices)
     language = filters.CharFilter()
@@ -254,7 +276,7 @@ class SourceFilter(StrictFilterSet):
 
 
 class OrganizationFilter(FactFilterSet):
-    kind = filters.ChoiceFilter(choices=Organization.Kind.choices)
+    kind = term(OrganizationKind, listed_at="organization-kinds")
     country = code("country__code", help_text="ISO country code, e.g. BE.")
     parent = slug("parent__slug", help_text="Slug of the parent organization.")
     partnership = in_partnership(
@@ -312,7 +334,7 @@ class MembershipFilter(FactFilterSet):
 
 class AgreementFilter(FactFilterSet):
     partnership = slug("partnership__slug")
-    kind = filters.ChoiceFilter(choices=Agreement.Kind.choices)
+    kind = term(AgreementKind, listed_at="agreement-kinds")
     country = code("parties__code", distinct=True, help_text="ISO code of a party.")
     organization = slug(
         "organization_parties__slug",
@@ -341,7 +363,7 @@ class ProgrammeFilter(FactFilterSet):
 
 
 class SystemFilter(FactFilterSet):
-    category = filters.ChoiceFilter(choices=System.Category.choices)
+    category = term(SystemCategory, listed_at="system-categories")
     programme = slug("programme__slug")
     manufacturer = slug("manufacturers__slug", distinct=True, help_text="Slug of a manufacturer.")
     partnership = in_partnership(
@@ -364,7 +386,7 @@ class OrderFilter(FactFilterSet):
         help_text="Slug of the organization buying on behalf of others, e.g. occar.",
     )
     system = slug("system__slug")
-    category = filters.ChoiceFilter(field_name="system__category", choices=System.Category.choices)
+    category = term(SystemCategory, "system__category", listed_at="system-categories")
     agreement = slug("agreement__slug")
     status = filters.ChoiceFilter(field_name="order_status", choices=Order.Status.choices)
     ordered_after = filters.DateFilter(field_name="ordered_on", lookup_expr="gte")

@@ -8,10 +8,10 @@ from django.urls import reverse as django_reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import Publishable
+from ..models import AgreementKind, OrganizationKind, Publishable, SystemCategory
 from ..models.base import can_view_unpublished
 from ..models.i18n import Localizable
-from .fields import SlugReference, StrictList, absolute
+from .fields import SlugReference, StrictList, TermReference, absolute
 
 LINK_SCHEMA = {
     "type": "object",
@@ -57,10 +57,22 @@ def name_of(record) -> str:
     return str(record)
 
 
+# The API's route of each vocabulary, whose terms are addressed by code.
+TERM_ROUTES = {
+    AgreementKind: "agreement-kind",
+    SystemCategory: "system-category",
+    OrganizationKind: "organization-kind",
+}
+
+
 def link_to(record, key: str, context) -> dict:
     model = record._meta.model_name
     try:
-        api_path = django_reverse(f"api:{model}-detail", kwargs={"slug": record.slug})
+        if type(record) in TERM_ROUTES:
+            route = TERM_ROUTES[type(record)]
+            api_path = django_reverse(f"api:{route}-detail", kwargs={"code": record.code})
+        else:
+            api_path = django_reverse(f"api:{model}-detail", kwargs={"slug": record.slug})
     except NoReverseMatch:
         api_path = None
     html_path = record.get_absolute_url() if hasattr(record, "get_absolute_url") else None
@@ -102,6 +114,8 @@ class LinksField(serializers.DictField):
                 records = field.get_attribute(instance)
                 expanded = (self.expand(field.child_relation, record) for record in records)
                 links[name] = [link for link in expanded if link is not None]
+            elif isinstance(field, TermReference):
+                links[name] = self.expand(field, getattr(instance, field.source))
             elif isinstance(field, SlugReference):
                 try:
                     record = field.get_attribute(instance)

@@ -17,6 +17,7 @@ from .. import figures, workflow
 from ..models import (
     Activity,
     Agreement,
+    AgreementKind,
     Appointment,
     Article,
     Country,
@@ -26,6 +27,7 @@ from ..models import (
     Order,
     OrderShare,
     Organization,
+    OrganizationKind,
     Participation,
     Partnership,
     Person,
@@ -36,6 +38,7 @@ from ..models import (
     Source,
     Status,
     System,
+    SystemCategory,
     Tag,
     Variant,
 )
@@ -46,6 +49,7 @@ from .fields import (
     PlainHyperlink,
     SlugReference,
     StrictCharField,
+    TermReference,
     TranslatedFieldsMixin,
     absolute,
     partial_date_data,
@@ -187,7 +191,46 @@ def country_code(**kwargs):
     return SlugReference(slug_field="code", **kwargs)
 
 
+def term(vocabulary, listed_at):
+    return TermReference(
+        queryset=vocabulary.objects.all(),
+        help_text=f"Code of a term listed at /api/v1/{listed_at}/.",
+    )
+
+
 FACT = ["uncertainty", "claims", "citations"]
+
+
+class VocabularySerializer(TranslatedFieldsMixin, ModelRulesMixin, ModelSerializer):
+    """A term of a vocabulary: its code (what records and filters use), its name and
+    description in the request's language."""
+
+    class Meta:
+        fields = ["api_url", "code", "name", "description", "position"]
+        extra_kwargs = {"position": {"required": False}}
+
+    def validate_code(self, value):
+        if self.instance is not None and value != self.instance.code:
+            raise serializers.ValidationError(
+                _("A term's code cannot change: records and the dataset name the term by it.")
+            )
+        return value
+
+
+def vocabulary_serializer(vocabulary, basename):
+    return type(
+        f"{vocabulary.__name__}Serializer",
+        (VocabularySerializer,),
+        {
+            "api_url": PlainHyperlink(view_name=f"api:{basename}-detail", lookup_field="code"),
+            "Meta": type("Meta", (VocabularySerializer.Meta,), {"model": vocabulary}),
+        },
+    )
+
+
+AgreementKindSerializer = vocabulary_serializer(AgreementKind, "agreement-kind")
+SystemCategorySerializer = vocabulary_serializer(SystemCategory, "system-category")
+OrganizationKindSerializer = vocabulary_serializer(OrganizationKind, "organization-kind")
 
 
 class CountrySerializer(RecordSerializer):
@@ -252,6 +295,7 @@ class SourceSerializer(RecordSerializer):
 
 
 class OrganizationSerializer(FactRecordSerializer):
+    kind = term(OrganizationKind, "organization-kinds")
     country = country_code(required=False, allow_null=True)
     parent = slug_of(Organization, required=False, allow_null=True)
     founded = PartialDateField("founded_on")
@@ -351,6 +395,7 @@ class PartnershipSerializer(FactRecordSerializer):
 
 class AgreementSerializer(FactRecordSerializer):
     partnership = slug_of(Partnership)
+    kind = term(AgreementKind, "agreement-kinds")
     parent = slug_of(Agreement, required=False, allow_null=True)
     signed = PartialDateField("signed_on")
     in_force = PartialDateField("in_force_on")
@@ -435,6 +480,7 @@ class VariantSerializer(ChildSerializer):
 
 
 class SystemSerializer(FactRecordSerializer):
+    category = term(SystemCategory, "system-categories")
     programme = slug_of(Programme, required=False, allow_null=True)
     manufacturers = slug_of(Organization, many=True, required=False)
     variants = VariantSerializer(many=True, read_only=True)

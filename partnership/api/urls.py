@@ -9,9 +9,12 @@ router = Router(trailing_slash=True)
 router.include_format_suffixes = False
 for name, viewset in views.EXPORTS.items():
     router.register(
-        {"person": "people", "activity": "activities", "country": "countries"}.get(
-            name, f"{name}s"
-        ),
+        {
+            "person": "people",
+            "activity": "activities",
+            "country": "countries",
+            "system-category": "system-categories",
+        }.get(name, f"{name}s"),
         viewset,
         basename=name,
     )

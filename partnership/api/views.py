@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from .. import comments, timeline
 from ..figures import with_progress
 from ..models import (
+    AgreementKind,
     Appointment,
     Article,
     ArticleLink,
@@ -34,6 +35,7 @@ from ..models import (
     Order,
     OrderShare,
     Organization,
+    OrganizationKind,
     Participation,
     Partnership,
     Person,
@@ -42,6 +44,7 @@ from ..models import (
     Publishable,
     Source,
     Status,
+    SystemCategory,
     Tag,
     Variant,
 )
@@ -328,6 +331,34 @@ class TagViewSet(RecordViewSet):
         return Tag.objects.visible_to(self.request.user)
 
 
+class VocabularyViewSet(RecordViewSet):
+    """Terms of a vocabulary, always public; Editors add, change and delete them. A term still
+    used by a record cannot be deleted (409, naming the records)."""
+
+    lookup_field = "code"
+    search_fields = ["code", "name", "description"]
+    ordering_fields = ["position", "code", "name", "updated_at"]
+
+    def get_queryset(self):
+        model = self.serializer_class.Meta.model
+        return model.objects.order_by(*model._meta.ordering, "pk")
+
+
+class AgreementKindViewSet(VocabularyViewSet):
+    serializer_class = serializers.AgreementKindSerializer
+    filterset_class = filters.vocabulary_filter(AgreementKind)
+
+
+class SystemCategoryViewSet(VocabularyViewSet):
+    serializer_class = serializers.SystemCategorySerializer
+    filterset_class = filters.vocabulary_filter(SystemCategory)
+
+
+class OrganizationKindViewSet(VocabularyViewSet):
+    serializer_class = serializers.OrganizationKindSerializer
+    filterset_class = filters.vocabulary_filter(OrganizationKind)
+
+
 class SourceViewSet(RecordViewSet):
     serializer_class = serializers.SourceSerializer
     filterset_class = filters.SourceFilter
@@ -338,7 +369,7 @@ class SourceViewSet(RecordViewSet):
 class OrganizationViewSet(RecordViewSet):
     serializer_class = serializers.OrganizationSerializer
     filterset_class = filters.OrganizationFilter
-    related = ("country", "parent")
+    related = ("country", "parent", "kind")
     search_fields = ["name", "short_name", "location", "summary"]
     ordering_fields = ["name", "founded_on", "updated_at"]
 
@@ -373,7 +404,7 @@ class MembershipViewSet(RecordViewSet):
 class AgreementViewSet(RecordViewSet):
     serializer_class = serializers.AgreementSerializer
     filterset_class = filters.AgreementFilter
-    related = ("partnership", "parent")
+    related = ("partnership", "parent", "kind")
     search_fields = ["title", "short_title", "official_title", "summary"]
     ordering_fields = ["signed_on", "in_force_on", "title", "updated_at"]
 
@@ -408,7 +439,7 @@ class ProgrammeViewSet(RecordViewSet):
 class SystemViewSet(RecordViewSet):
     serializer_class = serializers.SystemSerializer
     filterset_class = filters.SystemFilter
-    related = ("programme",)
+    related = ("programme", "category")
     search_fields = ["name", "designation", "role", "summary"]
     ordering_fields = ["name", "category", "updated_at"]
     nested = {"variants": (Variant, ())}
@@ -605,4 +636,7 @@ EXPORTS = {
     "source": SourceViewSet,
     "country": CountryViewSet,
     "tag": TagViewSet,
+    "agreement-kind": AgreementKindViewSet,
+    "system-category": SystemCategoryViewSet,
+    "organization-kind": OrganizationKindViewSet,
 }

@@ -11,6 +11,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils.translation import gettext
 
+from ..models.vocabularies import Vocabulary
 from .fields import EMPTY, _Item, _items, _key, _present, _python
 
 # Related names ---------------------------------------------------------------------------------
@@ -109,7 +110,12 @@ def names_of(model, pks) -> dict:
         rows = model._base_manager.all()
         if joined:
             rows = rows.select_related(*joined)
-        found = {pk: _text_of(obj) or f"#{pk}" for pk, obj in rows.in_bulk(list(pks)).items()}
+        # Records name a vocabulary's term by its code, not its number.
+        key = "code" if issubclass(model, Vocabulary) else "pk"
+        found = {
+            pk: _text_of(obj) or f"#{pk}"
+            for pk, obj in rows.in_bulk(list(pks), field_name=key).items()
+        }
         if cache is not None:
             for pk in pks:
                 cache[model, pk] = found.get(pk)

@@ -2,7 +2,6 @@ from .activities import Activity, Participation, Place
 from .actors import Appointment, Country, Organization, Person
 from .agreements import (
     Agreement,
-    Currency,
     Membership,
     Partnership,
     Programme,
@@ -11,6 +10,7 @@ from .agreements import (
 )
 from .base import Fact, PublicationQuerySet, Publishable, Source, Status
 from .content import Article, ArticleLink, Event, Quote, Tag
+from .currencies import Currency
 from .equipment import (
     Delivery,
     Order,
@@ -25,6 +25,7 @@ from .provenance import Certainty, Citation, Claim, Rank
 from .review import Proposal
 from .site import SiteSettings
 from .slugs import SlugHistory
+from .vocabularies import AgreementKind, OrganizationKind, SystemCategory, Vocabulary
 
 # The record types readers reach at /<type>/<slug>/, keyed by the name used in URLs and in the
 # dataset's typed links.
@@ -47,6 +48,7 @@ __all__ = [
     "RECORD_TYPES",
     "Activity",
     "Agreement",
+    "AgreementKind",
     "Appointment",
     "Article",
     "ArticleLink",
@@ -63,6 +65,7 @@ __all__ = [
     "Order",
     "OrderShare",
     "Organization",
+    "OrganizationKind",
     "Participation",
     "Partnership",
     "Person",
@@ -79,8 +82,10 @@ __all__ = [
     "Source",
     "Status",
     "System",
+    "SystemCategory",
     "Tag",
     "Variant",
+    "Vocabulary",
     "check_deliveries_fit",
     "check_member_periods",
     "check_shares_fit",

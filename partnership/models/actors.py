@@ -16,6 +16,7 @@ from .base import (
     period_constraint,
 )
 from .i18n import Translatable, translations
+from .vocabularies import OrganizationKind, TermField
 
 
 class Country(Translatable, Publishable):
@@ -52,25 +53,13 @@ class Country(Translatable, Publishable):
 
 
 class Organization(Publishable, Fact):
-    class Kind(models.TextChoices):
-        MINISTRY = "ministry", _("Ministry")
-        AGENCY = "agency", _("Agency")
-        GOVERNMENT = "government", _("Government body")
-        PARLIAMENT = "parliament", _("Parliament")
-        ARMY = "army", _("Armed service")
-        STAFF = "staff", _("Staff")
-        COMMAND = "command", _("Command")
-        FORMATION = "formation", _("Formation")
-        UNIT = "unit", _("Unit")
-        COMPANY = "company", _("Company")
-        CONSORTIUM = "consortium", _("Consortium")
-        OTHER = "other", _("Other")
-
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     name = models.CharField(_("name"), max_length=200)
     name_nl, name_en = translations(name)
     short_name = models.CharField(_("short name"), max_length=60, blank=True)
-    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    kind = TermField(
+        OrganizationKind, db_column="kind", related_name="organizations", verbose_name=_("kind")
+    )
     country = models.ForeignKey(
         Country,
         on_delete=models.PROTECT,

@@ -21,13 +21,9 @@ from .base import (
     one_of_constraint,
     period_constraint,
 )
+from .currencies import Currency, currency_choices
 from .i18n import translations
-
-
-class Currency(models.TextChoices):
-    EUR = "EUR", "EUR"
-    USD = "USD", "USD"
-    GBP = "GBP", "GBP"
+from .vocabularies import AgreementKind, TermField
 
 
 class Partnership(Publishable, Fact):
@@ -210,16 +206,6 @@ def check_member_periods(partnership: Partnership, memberships, *, replacing=())
 
 
 class Agreement(Publishable, Fact):
-    class Kind(models.TextChoices):
-        LETTER_OF_INTENT = "letter_of_intent", _("Letter of intent")
-        INTERGOVERNMENTAL_AGREEMENT = (
-            "intergovernmental_agreement",
-            _("Intergovernmental agreement"),
-        )
-        TRANCHE = "tranche", _("Tranche")
-        CONTRACT = "contract", _("Contract")
-        ARRANGEMENT = "arrangement", _("Arrangement")
-
     partnership = models.ForeignKey(
         Partnership,
         on_delete=models.PROTECT,
@@ -232,7 +218,9 @@ class Agreement(Publishable, Fact):
     short_title = models.CharField(_("short title"), max_length=60, blank=True)
     short_title_nl, short_title_en = translations(short_title)
     official_title = models.TextField(_("official title"), blank=True)
-    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    kind = TermField(
+        AgreementKind, db_column="kind", related_name="agreements", verbose_name=_("kind")
+    )
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -262,7 +250,7 @@ class Agreement(Publishable, Fact):
     )
     amount = models.DecimalField(_("value"), max_digits=16, decimal_places=2, null=True, blank=True)
     currency = models.CharField(
-        _("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR
+        _("currency"), max_length=3, choices=currency_choices, default=Currency.EUR
     )
     summary = models.TextField(_("summary"), blank=True)
     summary_nl, summary_en = translations(summary)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from ..dates import PartialDateAccessor, precision_field
 from ..locking import locked
 from .actors import Country, Organization
-from .agreements import Agreement, Currency, Programme
+from .agreements import Agreement, Programme
 from .base import (
     PUBLISH_PERMISSIONS,
     Fact,
@@ -22,24 +22,19 @@ from .base import (
     positive_constraint,
     publication_q,
 )
+from .currencies import Currency, currency_choices
 from .i18n import translations
+from .vocabularies import SystemCategory, TermField
 
 
 class System(Publishable, Fact):
-    class Category(models.TextChoices):
-        MULTIROLE_ARMOURED_VEHICLE = "multirole_armoured_vehicle", _("Multirole armoured vehicle")
-        ARMOURED_RECONNAISSANCE = "armoured_reconnaissance", _("Armoured reconnaissance vehicle")
-        LIGHT_ARMOURED_VEHICLE = "light_armoured_vehicle", _("Light armoured vehicle")
-        ARTILLERY = "artillery", _("Artillery")
-        MORTAR_CARRIER = "mortar_carrier", _("Mortar carrier")
-        INFORMATION_SYSTEM = "information_system", _("Information system")
-        OTHER = "other", _("Other")
-
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=120)
     name_nl, name_en = translations(name)
     designation = models.CharField(_("designation"), max_length=60, blank=True)
-    category = models.CharField(_("category"), max_length=30, choices=Category.choices)
+    category = TermField(
+        SystemCategory, db_column="category", related_name="systems", verbose_name=_("category")
+    )
     role = models.CharField(_("role"), max_length=300, blank=True)
     role_nl, role_en = translations(role)
     programme = models.ForeignKey(
@@ -217,7 +212,7 @@ class Order(Publishable, Fact):
     )
     amount = models.DecimalField(_("value"), max_digits=16, decimal_places=2, null=True, blank=True)
     currency = models.CharField(
-        _("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR
+        _("currency"), max_length=3, choices=currency_choices, default=Currency.EUR
     )
     expected_delivery = models.CharField(_("expected delivery"), max_length=100, blank=True)
     expected_delivery_nl, expected_delivery_en = translations(expected_delivery)

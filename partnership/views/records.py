@@ -48,6 +48,7 @@ from ..models import (
     Quote,
     Source,
     System,
+    SystemCategory,
     Tag,
     Variant,
 )
@@ -113,7 +114,7 @@ class PartnershipDetail(PublishedDetailView):
         self.agreements = list(
             Agreement.objects.published()
             .filter(partnership=partnership)
-            .select_related("parent")
+            .select_related("parent", "kind")
             .prefetch_related(
                 Prefetch("parties", Country.objects.published()),
                 Prefetch("organization_parties", Organization.objects.published()),
@@ -170,7 +171,7 @@ class AgreementDetail(PublishedDetailView):
     template_name = "partnership/agreement_detail.html"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("partnership", "parent")
+        return super().get_queryset().select_related("partnership", "parent", "kind")
 
     def get_context_data(self, **kwargs):
         self.orders = list(
@@ -220,7 +221,9 @@ class ProgrammeDetail(PublishedDetailView):
 
 
 class SystemFilter(forms.Form):
-    category = forms.ChoiceField(required=False, choices=[("", ""), *System.Category.choices])
+    category = forms.ModelChoiceField(
+        required=False, queryset=SystemCategory.objects.all(), to_field_name="code"
+    )
 
 
 class SystemList(ScopedListMixin, PublishedListView):
@@ -230,7 +233,7 @@ class SystemList(ScopedListMixin, PublishedListView):
 
     def get_queryset(self):
         self.filters = clean_filters(self.request, SystemFilter)
-        queryset = super().get_queryset().select_related("programme")
+        queryset = super().get_queryset().select_related("programme", "category")
         if self.filters["category"]:
             queryset = queryset.filter(category=self.filters["category"])
         return queryset
@@ -243,7 +246,10 @@ class SystemList(ScopedListMixin, PublishedListView):
         for row in key_figures(orders, context_pairs(self.scope)):
             figures[row["system"].pk].append(row)
         context["rows"] = [(system, figures[system.pk]) for system in context["object_list"]]
-        context["categories"] = System.Category.choices
+        # The categories of the equipment readers can see, not every term of the vocabulary.
+        context["categories"] = SystemCategory.objects.filter(
+            code__in=System.objects.published().values("category")
+        ).for_listing()
         context["filters"] = self.filters
         return context
 
@@ -256,7 +262,7 @@ class SystemDetail(PublishedDetailView):
         return (
             super()
             .get_queryset()
-            .select_related("programme")
+            .select_related("programme", "category")
             .prefetch_related(Prefetch("manufacturers", Organization.objects.published()))
         )
 
@@ -421,7 +427,7 @@ class OrganizationList(ScopedListMixin, PublishedListView):
     paginate_by = None
 
     def get_queryset(self):
-        return super().get_queryset().select_related("country")
+        return super().get_queryset().select_related("country", "kind")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -447,7 +453,7 @@ class OrganizationDetail(PublishedDetailView):
     template_name = "partnership/organization_detail.html"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("country", "parent")
+        return super().get_queryset().select_related("country", "parent", "kind")
 
     def get_context_data(self, **kwargs):
         organization = self.object

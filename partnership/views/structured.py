@@ -33,7 +33,7 @@ def product(request, system):
             "@context": "https://schema.org",
             "@type": "Product",
             "name": str(system),
-            "category": system.get_category_display(),
+            "category": str(system.category),
             "description": system.t.summary or system.t.role,
             "url": _url(request, system),
         }
