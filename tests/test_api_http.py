@@ -124,3 +124,21 @@ def test_the_root_checks_its_parameters_like_every_other_url(api, query, status)
     response = api.get(f"/api/v1/?{query}")
     assert response.status_code == status
     assert response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"buyer": "B\x00E", "system": "griffon", "quantity": 1}, "buyer"),
+        ({"buyer": "BE", "system": "grif\x00fon", "quantity": 1}, "system"),
+        ({"buyer": "BE", "system": "griffon", "quantity": 1, "partnerships": ["ca\x00mo"]}, None),
+    ],
+    ids=["country-code", "record-slug", "in-a-list"],
+)
+def test_a_nul_character_in_a_reference_is_a_400_naming_the_field(api, editor, body, field):
+    """PostgreSQL refuses a NUL character in a query (Schemathesis found the 500): no slug or
+    code holds one, so the record named does not exist."""
+    api.force_authenticate(editor)
+    response = api.post("/api/v1/orders/", {"slug": "nul-order"} | body, format="json")
+    assert response.status_code == 400
+    assert (field or "partnerships") in response.json()["error"]["fields"]

@@ -78,6 +78,12 @@ class SlugReference(Strict, serializers.SlugRelatedField):
             self.fail("invalid")
         return super().run_validation(data)
 
+    def to_internal_value(self, data):
+        # No slug or code holds a NUL character, and PostgreSQL refuses one in a query.
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
 
 class TermReference(SlugReference):
     """A term of a vocabulary, named by its code, read from the record's own column: no query

@@ -46,6 +46,7 @@ from ..models import (
     Programme,
     ProgrammeParticipant,
     Quote,
+    SiteSettings,
     Source,
     System,
     SystemCategory,
@@ -66,11 +67,20 @@ from .common import (
 )
 
 
+def featured_partnership():
+    """The partnership the home page presents first: the one the site's settings name, when
+    readers may see it, else the first published."""
+    readable = Partnership.objects.published()
+    chosen = SiteSettings.current().featured_partnership_id
+    return (chosen and readable.filter(pk=chosen).first()) or readable.order_by("pk").first()
+
+
 def home(request):
-    featured = Partnership.objects.published().order_by("pk").first()
+    featured = featured_partnership()
     # The featured partnership's figures, never every order of every partnership added up.
     orders = orders_of(featured) if featured else Order.objects.none()
     camo_figures, context_figures = split_figures(key_figures(orders, context_pairs(featured)))
+    others = Partnership.objects.published().exclude(pk=getattr(featured, "pk", None))
     today = timezone.localdate()
     # Single activities and editions of a series, not the series themselves.
     activities = (
@@ -82,6 +92,7 @@ def home(request):
     entries = timeline.build()
     context = {
         "partnership": featured,
+        "other_partnerships": list(others.order_by("name")),
         "figures": camo_figures,
         "context_figures": context_figures,
         "news": Article.objects.published()[:4],
