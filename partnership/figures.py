@@ -117,11 +117,16 @@ def context_pairs(partnership=None) -> set[tuple[int, int]]:
 
 def orders_of(partnership=None):
     """The published orders the figures add up, annotated by `with_progress`, with their buyer
-    and system selected and their shares prefetched: those of `partnership` when given, else of
-    every partnership."""
+    and system selected and their shares prefetched: those of `partnership` when given (and, as
+    context, the national orders of its programmes' lead countries for those programmes'
+    systems, which `key_figures` marks as such), else of every partnership."""
     orders = Order.objects.published()
     if partnership is not None:
-        orders = orders.in_partnership(partnership)
+        national = Q(pk__in=[])
+        for programme, country in context_pairs(partnership):
+            national |= Q(system__programme=programme, buyer=country)
+        own = Order.objects.published().in_partnership(partnership).values("pk")
+        orders = orders.filter(Q(pk__in=own) | national)
     return with_shares(
         with_progress(orders).select_related("buyer", "buying_organization", "system")
     )

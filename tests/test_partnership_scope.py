@@ -442,6 +442,14 @@ def test_the_migration_attaches_existing_records_to_their_partnership():
     old = executor.loader.project_state(BEFORE).apps
     Partnership = old.get_model("partnership", "Partnership")
     camo = Partnership.objects.get_or_create(slug="camo", defaults={"name": "CaMo"})[0]
+    # A database from before 0013 holds CaMo only: the dataset's other partnerships go.
+    others = Partnership.objects.exclude(pk=camo.pk)
+    old.get_model("partnership", "Event").objects.filter(partnership__in=others).update(
+        partnership=None
+    )
+    old.get_model("partnership", "Order").objects.filter(agreement__partnership__in=others).delete()
+    old.get_model("partnership", "Agreement").objects.filter(partnership__in=others).delete()
+    others.delete()
     assert Partnership.objects.count() == 1
     country = old.get_model("partnership", "Country").objects.get_or_create(
         code="ZZ", defaults={"slug": "zz", "name": "Zedland"}
@@ -458,6 +466,15 @@ def test_the_migration_attaches_existing_records_to_their_partnership():
         slug="m-under", buyer=country, system=system, quantity=1, agreement=agreement
     )
     alone = Order.objects.create(slug="m-alone", buyer=country, system=system, quantity=1)
+    # The programme's lead country buying for itself (France's own Scorpion orders): context,
+    # not the partnership's.
+    lead = old.get_model("partnership", "Country").objects.create(
+        code="ZY", slug="zy", name="Leadland"
+    )
+    old.get_model("partnership", "ProgrammeParticipant").objects.create(
+        programme=programme, country=lead, role="lead"
+    )
+    national = Order.objects.create(slug="m-national", buyer=lead, system=system, quantity=1)
     Event = old.get_model("partnership", "Event")
     named = Event.objects.create(
         slug="m-named", title="E", kind="meeting", date=datetime.date(2020, 1, 1), partnership=camo
@@ -491,6 +508,9 @@ def test_the_migration_attaches_existing_records_to_their_partnership():
     ):
         row = new.get_model("partnership", model).objects.get(pk=pk)
         assert list(row.partnerships.values_list("slug", flat=True)) == ["camo"], (model, pk)
+    assert (
+        not new.get_model("partnership", "Order").objects.get(pk=national.pk).partnerships.exists()
+    )
 
     # Back and forth: the event names its partnership again, then is attached again.
     executor = MigrationExecutor(connection)

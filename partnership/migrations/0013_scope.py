@@ -3,7 +3,9 @@ quotes get a many-to-many `partnerships`; an event's single `partnership` become
 
 Existing rows are attached to the partnerships they can be derived from (an event's partnership,
 an order's agreement's partnership); any other row, when the database holds exactly one
-partnership (CaMo), to that one, so that no CaMo record is left out of CaMo's pages.
+partnership (CaMo), to that one, so that no CaMo record is left out of CaMo's pages. The national
+orders of a programme's lead country for that programme's systems (France's own Scorpion
+orders) are not the partnership's: they stay out of it, and its pages show them as context.
 """
 
 from django.db import migrations, models
@@ -24,6 +26,15 @@ def attach(apps, schema_editor):
         .exclude(agreement=None)
         .values_list("pk", "agreement__partnership_id"),
     }
+    ProgrammeParticipant = apps.get_model("partnership", "ProgrammeParticipant")
+    leads = ProgrammeParticipant.objects.using(database).filter(role="lead")
+    national = set()
+    for programme, country in leads.values_list("programme_id", "country_id"):
+        national |= set(
+            Order.objects.using(database)
+            .filter(agreement=None, system__programme=programme, buyer=country)
+            .values_list("pk", flat=True)
+        )
     only = list(Partnership.objects.using(database).values_list("pk", flat=True)[:2])
     only = only[0] if len(only) == 1 else None
     for name in SCOPED:
@@ -33,6 +44,8 @@ def attach(apps, schema_editor):
         if only is not None:
             attached = {pk for pk, _partnership in pairs}
             rows = model.objects.using(database).exclude(pk__in=attached)
+            if name == "order":
+                rows = rows.exclude(pk__in=national)
             pairs |= {(pk, only) for pk in rows.values_list("pk", flat=True)}
         through.objects.using(database).bulk_create(
             [through(**{f"{name}_id": pk, "partnership_id": p}) for pk, p in sorted(pairs)]

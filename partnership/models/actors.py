@@ -30,7 +30,12 @@ class Country(Translatable, Publishable):
     summary_nl, summary_en = translations(summary)
 
     # How a record is in a partnership (partnership.scope).
-    partnership_links = ("memberships__partnership", "agreements__partnership", "orders")
+    partnership_links = (
+        "memberships__partnership",
+        "agreements__partnership",
+        "orders",
+        "order_shares__order",
+    )
 
     class Meta:
         default_permissions = PUBLISH_PERMISSIONS
@@ -87,6 +92,10 @@ class Organization(Publishable, Fact):
 
     # How a record is in a partnership (partnership.scope).
     partnership_links = (
+        "memberships__partnership",
+        "agreements_party_to__partnership",
+        "orders_bought",
+        "order_shares__order",
         "participations__activity",
         "programmes_led",
         "orders_placed",
