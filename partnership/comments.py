@@ -35,7 +35,7 @@ def _status(value) -> str:
 def _comment_text(key: str, params: dict) -> str | None:
     match key:
         case "loaded":
-            return gettext("Loaded from the CaMo dataset file")
+            return gettext("Loaded from the dataset files")
         case "imported":
             if params.get("file"):
                 return gettext("Imported from %(file)s") % {"file": params["file"]}

@@ -304,7 +304,9 @@ def write(data: dict, out: Path | str) -> list[Path]:
     """Write `data` to one YAML file (`out` ending in .yaml) or to a folder of files split as
     the default dataset is; returns the files written."""
     out = Path(out)
-    header = "# CaMo knowledge base, dumped by `manage.py dump_camo`. Format: see data/SCHEMA.md.\n"
+    header = (
+        "# Knowledge base dataset, dumped by `manage.py dump_camo`. Format: see data/SCHEMA.md.\n"
+    )
     if out.suffix in (".yaml", ".yml"):
         out.write_text(header + to_yaml(data), encoding="utf-8")
         return [out]

@@ -10,8 +10,10 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
-from .models import Article, Partnership, Tag
+from .models import Article, Partnership, SiteSettings, Tag
 from .views.common import partnership_in_scope
+
+EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
 
 @dataclass
@@ -38,9 +40,10 @@ class NewsRssFeed(Feed):
             }
         if scope.partnership:
             return _("%(partnership)s: news") % {"partnership": scope.partnership}
+        site = SiteSettings.current().t.title
         if scope.tag:
-            return _("CaMo knowledge base: news tagged %(tag)s") % {"tag": scope.tag.t.name}
-        return _("CaMo knowledge base: news")
+            return _("%(site)s: news tagged %(tag)s") % {"site": site, "tag": scope.tag.t.name}
+        return _("%(site)s: news") % {"site": site}
 
     def link(self, scope):
         if scope.partnership:
@@ -79,6 +82,16 @@ class NewsRssFeed(Feed):
 
     def item_categories(self, article):
         return [tag.t.name for tag in article.tags.all()]
+
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        if not feed.items:
+            # A feed with no article yet is as old as what it is about, not "now" (which would
+            # change the feed, and its validators, at every request).
+            changed = obj.partnership or obj.tag or Article.objects.order_by("pk").first()
+            when = getattr(changed, "updated_at", None) or EPOCH
+            feed.latest_post_date = lambda: when
+        return feed
 
 
 class NewsAtomFeed(NewsRssFeed):

@@ -348,7 +348,7 @@ class TestPermissions:
         api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         response = api.post(
             "/api/v1/countries/",
-            {"code": "NL", "slug": "netherlands", "name": "Netherlands"},
+            {"code": "IS", "slug": "iceland", "name": "Iceland"},
             format="json",
         )
         assert response.status_code == 201, response.content

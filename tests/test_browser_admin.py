@@ -508,3 +508,80 @@ def test_an_editor_links_an_article_to_the_griffon_by_typing_its_name(tab):
         "href", "/en/systems/griffon/"
     )
     editor.assert_console_clean()
+
+
+def pick(page, field_id, typed, choice):
+    """Choose `choice` in the autocomplete box of the field `field_id`, after typing `typed`."""
+    page.locator(f"#{field_id} + .select2 .select2-selection").click()
+    page.locator(".select2-container--open .select2-search__field").fill(typed)
+    option = page.locator(".select2-results__option", has_text=choice).first
+    expect(option).to_be_visible()
+    option.click()
+
+
+def publish_with_a_source(page, source_words="CaMo"):
+    """Publish the record on the page, citing a published source of the dataset in its first
+    citation row, and save it."""
+    page.locator("#id_status").select_option("published")
+    pick(
+        page, "id_partnership-citation-content_type-object_id-0-source", source_words, source_words
+    )
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+
+
+def test_an_editor_records_a_new_partnership_entirely_in_the_admin(tab):
+    """Issue 13: a second partnership of any kind, with a member, an agreement (a kind the
+    vocabulary offers) and an activity, recorded without code, then found on its public page."""
+    editor = tab()
+    editor.sign_in("editor", next_path="/admin/partnership/partnership/add/")
+    page = editor.page
+
+    # The slug first: typed by hand, the admin no longer fills it from the acronym.
+    page.locator("#id_slug").fill("navtest")
+    page.locator("#id_acronym").fill("NAVTEST")
+    page.locator("#id_name").fill("Coopération navale d'essai")
+    page.locator("#id_name_en").fill("Test naval cooperation")
+    page.locator("#memberships-group").get_by_role(
+        "button", name=re.compile(r"^Add another membership", re.I)
+    ).click()
+    pick(page, "id_memberships-0-country", "Belg", "Belgium")
+    page.locator("#id_memberships-0-role").select_option("lead_nation")
+    publish_with_a_source(page)
+    editor.seen("new-partnership")
+
+    editor.goto("/admin/partnership/agreement/add/")
+    pick(page, "id_partnership", "NAVTEST", "NAVTEST")
+    page.locator("#id_slug").fill("navtest-mou")
+    page.locator("#id_title").fill("Protocole d'accord d'essai")
+    page.locator("#id_kind").select_option("memorandum_of_understanding")
+    publish_with_a_source(page)
+
+    editor.goto("/admin/partnership/activity/add/")
+    page.locator("#id_slug").fill("navtest-exercise")
+    page.locator("#id_name").fill("Exercice naval d'essai")
+    page.locator("#id_kind").select_option("exercise")
+    page.locator("#id_start").fill("2024-05-01")
+    pick(page, "id_partnerships", "NAVTEST", "NAVTEST")
+    publish_with_a_source(page)
+
+    # Readers find all three on the new partnership's page, and nothing of CaMo there.
+    editor.goto("/en/partnerships/navtest/")
+    main = page.locator("main")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Test naval cooperation")
+    expect(main).to_contain_text("Belgium")
+    expect(main).to_contain_text("Lead nation")
+    expect(
+        main.get_by_role("link", name=re.compile("Protocole d.accord d.essai")).first
+    ).to_be_visible()
+    expect(main).to_contain_text("Memorandum of understanding")
+    expect(
+        main.get_by_role("link", name=re.compile("Exercice naval d.essai")).first
+    ).to_be_visible()
+    expect(main).not_to_contain_text("Griffon")
+    editor.seen("new-partnership-public")
+    editor.goto("/en/partnerships/navtest/activities/")
+    expect(
+        page.locator("main").get_by_role("link", name=re.compile("Exercice naval"))
+    ).to_be_visible()
+    editor.assert_console_clean()

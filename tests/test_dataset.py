@@ -299,6 +299,6 @@ class TestKeyFacts:
         assert roles == {"FR": "founding_member", "BE": "founding_member", "LU": "joined_through"}
 
     def test_unverified_facts_are_flagged(self):
-        joined = Country.objects.get(code="BE").programmes.get()
+        joined = Country.objects.get(code="BE").programmes.get(programme__slug="scorpion")
         assert joined.claims.get(field="joined_on").certainty == Certainty.ESTIMATE
         assert joined.uncertainty

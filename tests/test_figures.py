@@ -50,8 +50,9 @@ class TestHome:
 
     def test_camo_orders_and_french_context_are_two_tables_never_added_up(self, client):
         text = page_text(client, "/en/", 'id="figures-heading"', "</section>")
-        camo, context = text.split("For context: France's national Scorpion orders")
-        assert "CaMo orders: Belgium and Luxembourg" in camo
+        camo, context = text.split("For context: national orders of a programme's lead country")
+        assert "Orders under CaMo" in camo
+        assert "not part of CaMo" in context
         assert "France" not in camo and "Luxembourg" in camo
         assert "Belgium" not in context and "France" in context
 

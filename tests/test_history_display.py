@@ -259,7 +259,7 @@ class TestComments:
             assert describe_comment(stored) == "Statut : Publié"
             assert describe_comment(comment("imported", file="x.csv")) == "Importé depuis x.csv"
         assert describe_comment(comment("imported", file=None)) == "Imported from a file"
-        assert describe_comment(comment("loaded")) == "Loaded from the CaMo dataset file"
+        assert describe_comment(comment("loaded")) == "Loaded from the dataset files"
         with pytest.raises(ValueError):
             comment("no-such-comment")
 
@@ -399,5 +399,5 @@ def test_a_save_of_many_records_is_one_line_on_the_desk(client):
     client.force_login(editor)
     panel = client.get(reverse("admin:index")).content.decode()
     panel = panel.split("Recently changed")[1].split("Recently deleted")[0]
-    assert panel.count("Loaded from the CaMo dataset file") == 1
+    assert panel.count("Loaded from the dataset files") == 1
     assert "more" in panel

@@ -18,7 +18,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-COUNTRY = {"code": "NL", "slug": "netherlands", "name": "Netherlands"}
+COUNTRY = {"code": "IS", "slug": "iceland", "name": "Iceland"}
 
 
 def with_token(key):

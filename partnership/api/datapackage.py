@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from ..models import Country, Vocabulary
+from ..models import Country, SiteSettings, Vocabulary
 from .deliveries import DeliveryViewSet
 from .fields import SlugReference
 from .renderers import csv_columns
@@ -111,8 +111,8 @@ def descriptor(request) -> dict:
             }
         )
     return {
-        "name": "camo-knowledge-base",
-        "title": "CaMo knowledge base",
+        "name": "camo-knowledge-base",  # the package's identifier: kept, consumers key on it
+        "title": str(SiteSettings.current().t.title),
         "profile": "tabular-data-package",
         "licenses": [LICENCE],
         "resources": listed,

@@ -42,6 +42,7 @@ from ..models import (
     ProgrammeParticipant,
     Proposal,
     Publishable,
+    SiteSettings,
     Source,
     Status,
     SystemCategory,
@@ -617,7 +618,8 @@ class TimelineJSView(TimelineView):
                     "unique_id": f"{entry.kind}-{entry.record.pk}-{when.isoformat()}",
                 }
             )
-        return Response({"title": {"text": {"headline": "CaMo"}}, "events": events})
+        headline = str(SiteSettings.current().t.title)
+        return Response({"title": {"text": {"headline": headline}}, "events": events})
 
 
 EXPORTS = {

@@ -67,16 +67,17 @@ from .common import (
 )
 
 
-def featured_partnership():
+def featured_partnership(site: SiteSettings):
     """The partnership the home page presents first: the one the site's settings name, when
     readers may see it, else the first published."""
     readable = Partnership.objects.published()
-    chosen = SiteSettings.current().featured_partnership_id
+    chosen = site.featured_partnership_id
     return (chosen and readable.filter(pk=chosen).first()) or readable.order_by("pk").first()
 
 
 def home(request):
-    featured = featured_partnership()
+    site = SiteSettings.current()
+    featured = featured_partnership(site)
     # The featured partnership's figures, never every order of every partnership added up.
     orders = orders_of(featured) if featured else Order.objects.none()
     camo_figures, context_figures = split_figures(key_figures(orders, context_pairs(featured)))
@@ -91,6 +92,7 @@ def home(request):
     )
     entries = timeline.build()
     context = {
+        "site": site,  # read once: the page's header and title use it too
         "partnership": featured,
         "other_partnerships": list(others.order_by("name")),
         "figures": camo_figures,

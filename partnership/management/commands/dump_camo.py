@@ -7,8 +7,8 @@ from ...dumping import Dumper, to_yaml, write
 
 class Command(BaseCommand):
     help = (
-        "Write every record the CaMo loader can create (published or not) as a dataset in the "
-        "format load_camo reads: to standard output, to one file (--out FILE.yaml) or to a "
+        "Write every record the dataset loader can create (published or not) as a dataset in the "
+        "format load_dataset reads: to standard output, to one file (--out FILE.yaml) or to a "
         "folder split as partnership/data/camo is (--out DIR)."
     )
 
