@@ -101,9 +101,18 @@ def claim(record, field, value, *, sources=1, **kwargs):
     return made
 
 
+def known(vocabulary, code):
+    """`code`, made a term of `vocabulary` if it is not one: the migrations create the terms,
+    and a transactional test before this one may have emptied the database of them."""
+    if isinstance(code, str):
+        vocabulary.objects.get_or_create(code=code, defaults={"name": code})
+    return code
+
+
 def organization(**kwargs):
     i = n()
     kwargs.setdefault("country", country())
+    kwargs["kind"] = known(OrganizationKind, kwargs.get("kind", "unit"))
     return Organization.objects.create(
         **published(slug=f"org-{i}", name=f"Organization {i}", kind="unit") | kwargs
     )
@@ -139,6 +148,7 @@ def membership(**kwargs):
 def agreement(**kwargs):
     i = n()
     kwargs.setdefault("partnership", partnership())
+    kwargs["kind"] = known(AgreementKind, kwargs.get("kind", "tranche"))
     return Agreement.objects.create(
         **published(slug=f"agreement-{i}", title=f"Agreement {i}", kind="tranche") | kwargs
     )
@@ -161,6 +171,7 @@ def programme_participant(**kwargs):
 def system(**kwargs):
     i = n()
     kwargs.setdefault("programme", programme())
+    kwargs["category"] = known(SystemCategory, kwargs.get("category", "other"))
     return System.objects.create(
         **published(slug=f"system-{i}", name=f"System {i}", category="other") | kwargs
     )
