@@ -230,7 +230,7 @@ def slug(field_name, **kwargs):
 def term(vocabulary, field_name=None, *, listed_at: str):
     """A vocabulary term, named by its code; an unknown code is a 400 listing none of the
     records, as for any closed list of choices."""
-    return extend_schema_field({"type": "string"})(filters.ModelChoiceFilter)(
+    return extend_schema_field({"type": "string", "minLength": 1})(filters.ModelChoiceFilter)(
         field_name=field_name,
         queryset=vocabulary.objects.all(),
         to_field_name="code",
